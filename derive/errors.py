@@ -1,0 +1,43 @@
+"""The errors derive reports to users: bad input, never a bug."""
+
+from __future__ import annotations
+
+
+class DeriveError(Exception):
+    """Input that derive cannot work with; the message says what is wrong."""
+
+
+class ParseError(DeriveError):
+    """LaTeX that derive cannot read, with the column (0-based) of the offending text."""
+
+    def __init__(self, message: str, source: str = "", column: int | None = None, length: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.column = column
+        self.length = max(1, length)
+
+    @property
+    def offending(self) -> str:
+        """The piece of the input the error points at."""
+        if self.column is None:
+            return ""
+        return self.source[self.column : self.column + self.length]
+
+    def located(self, source: str, offset: int = 0) -> ParseError:
+        """The same error, for ``source`` when this one was raised on a piece starting at ``offset``."""
+        column = None if self.column is None else self.column + offset
+        return ParseError(self.message, source, column, self.length)
+
+    def caret(self) -> str:
+        """The input with a caret under the offending column, for a terminal."""
+        if self.column is None or not self.source:
+            return self.message
+        line = self.source.replace("\n", " ").replace("\t", " ")
+        marker = " " * self.column + "^" * min(self.length, max(1, len(line) - self.column))
+        return f"{self.message} (column {self.column + 1})\n  {line}\n  {marker}"
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return self.message
+        return f"{self.message} (column {self.column + 1})"

@@ -1,0 +1,89 @@
+"""The Python API: ``derive.gradient(latex, wrt=...)`` and friends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sympy
+
+from derive.engine import derivative_steps
+from derive.errors import DeriveError, ParseError
+from derive.nonsmooth import FORMS, analyse_kinks, cases_of, in_form
+from derive.parse import ParsedLoss, parse_loss, parse_name
+from derive.steps import Derivation, Partial
+from derive.verify import Budget, reference_derivative, status, verify_steps
+from rules.registry import UnknownHead
+
+
+def gradient(
+    latex: str,
+    wrt: str | Iterable[str] | None = None,
+    form: str | None = None,
+    functions: Iterable[str] = (),
+    log_base: str = "e",
+) -> Derivation:
+    """Derive each partial derivative of the loss ``latex`` step by step, and prove each step.
+
+    ``wrt``: a variable or a list of them, as LaTeX (``s_c``, ``\\Delta``) or identifiers
+    (``Delta``); by default every free symbol, sorted. ``form``: ``sign``, ``heaviside`` or
+    ``cases`` for the answer's switches. ``functions``: more names to read as functions
+    (``g(w x)``). ``log_base``: ``"e"`` (``\\log`` is natural, the default) or ``"10"``.
+
+    Raises ``derive.ParseError`` for LaTeX it cannot read, ``derive.DeriveError`` for other
+    bad input (a ``wrt`` not in the loss, an unknown form).
+    """
+    if form is not None and form not in FORMS:
+        raise DeriveError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
+    loss = parse_loss(latex, tuple(functions), log_base)
+    variables = resolve_variables(loss, wrt)
+    budget = Budget()
+    partials = tuple(derive_partial(loss.expr, var, form, budget) for var in variables)
+    return Derivation(
+        source=loss.source,
+        expr=loss.expr,
+        spellings=loss.spellings,
+        partials=partials,
+        readings=loss.readings,
+        name=loss.name,
+        form=form,
+        options={"log_base": log_base, "functions": tuple(functions)},
+    )
+
+
+def resolve_variables(loss: ParsedLoss, wrt) -> list[sympy.Symbol]:
+    """The symbols to differentiate by: those named in ``wrt`` (in order), or all of them."""
+    if wrt is None or (not isinstance(wrt, str) and not list(wrt)):
+        if not loss.symbols:
+            raise DeriveError("the loss has no variables: its derivative is 0 everywhere")
+        return loss.symbols
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    variables: list[sympy.Symbol] = []
+    for name in names:
+        try:
+            symbol = parse_name(name, loss)
+        except ParseError as error:
+            raise DeriveError(f"--wrt {name}: {error.message}") from None
+        if symbol not in variables:
+            variables.append(symbol)
+    return variables
+
+
+def derive_partial(
+    expr: sympy.Expr, var: sympy.Symbol, form: str | None, budget: Budget
+) -> Partial:
+    """One variable's derivative: steps, verification, kinks and the requested form."""
+    try:
+        step, found = derivative_steps(expr, var)
+    except UnknownHead as error:
+        raise DeriveError(str(error)) from None
+    step = verify_steps(step, budget)
+    derived = step.result
+    verified = status(derived, reference_derivative(expr, var), budget)
+    kinks = analyse_kinks(found, derived, var, expr, budget)
+    cases = ()
+    result = in_form(derived, form)
+    if form == "cases":
+        cases = cases_of(derived) or ()
+        if cases:
+            result = sympy.Piecewise(*((value, where) for where, value in cases), (derived, True))
+    return Partial(var, step, result, kinks, cases, verified)

@@ -1,0 +1,232 @@
+"""Where a derivative is not defined, the subgradients there, and the answer's three forms.
+
+The engine reports each kink a rule met (|u| at u = 0, max(a, b) at a = b, …) with the region
+where it applies. Here each becomes a ``Kink``: its condition as an equation, whether the
+derivative really switches there, the interval of subgradients of the whole partial
+derivative, and the value the derivative formula takes there by convention
+(sign(0) = 0, H(0) = 1/2, ReLU'(0) = 0).
+
+Forms: ``sign`` writes switches with sign(u), ``heaviside`` with H(u), and ``cases`` lists
+the value in each region where no switch is at its kink.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import sympy
+from sympy import Heaviside
+
+from derive.engine import FoundKink
+from derive.steps import Kink
+from derive.verify import Budget, evaluated, is_zero, numerically_equal
+from rules.registry import T
+
+FORMS = ("sign", "heaviside", "cases")
+MAX_CASE_SWITCHES = 3
+
+
+def tidy_equation(difference: sympy.Expr) -> sympy.Basic:
+    """``difference`` = 0 written as the user would: positive terms on the left, the
+    others on the right, oriented so that more terms are positive (m_x(w) = t)."""
+    terms = sympy.Add.make_args(sympy.expand(difference, deep=False))
+    negative = [t for t in terms if t.could_extract_minus_sign()]
+    if len(negative) * 2 > len(terms):
+        terms = [-t for t in terms]
+        negative = [t for t in terms if t.could_extract_minus_sign()]
+    left = sympy.Add(*(t for t in terms if t not in negative))
+    right = sympy.Add(*(-t for t in negative))
+    return sympy.Eq(left, right, evaluate=False)
+
+
+def linear_solution(equation: sympy.Expr, var: sympy.Symbol):
+    """(symbol, value) solving ``equation`` = 0 for a symbol it is linear in with a constant
+    slope, preferring symbols other than ``var`` (t = m_x(w) rather than an implicit w);
+    None when there is no such symbol."""
+    for symbol in sorted(equation.free_symbols, key=lambda s: (s == var, s.name)):
+        slope = sympy.diff(equation, symbol)
+        if slope.is_number and slope != 0:
+            return symbol, evaluated(symbol - equation / slope)
+    return None
+
+
+def _at(expr: sympy.Basic, solution) -> sympy.Basic:
+    if solution is None:
+        return expr
+    symbol, value = solution
+    return evaluated(expr.xreplace({symbol: value}))
+
+
+def analyse_kinks(
+    found: list[FoundKink], result: sympy.Expr, var: sympy.Symbol, loss: sympy.Expr, budget: Budget
+) -> tuple[Kink, ...]:
+    """The kinks of d(loss)/d(var) that matter: each with its condition and subgradient."""
+    kinks: list[Kink] = []
+    seen: set = set()
+    for item in found:
+        kink = _analyse(item, result, var, loss, budget)
+        if kink is not None and kink.condition not in seen:
+            seen.add(kink.condition)
+            kinks.append(kink)
+    return tuple(kinks)
+
+
+def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
+    spec = item.spec
+    solution = linear_solution(spec.where, var)
+    region = _at(item.region, solution)
+    if region == sympy.false:
+        return None
+    equation = tidy_equation(spec.where)
+    condition = equation if region == sympy.true else sympy.And(equation, region, evaluate=False)
+    if spec.kind == "jump":
+        return Kink(condition, item.source, "jump", note="the function jumps here")
+    if spec.kind == "join":
+        return _join(item, condition, solution, var, loss, budget)
+    switches = [atom for atom, _ in spec.choices]
+    if not any(result.has(atom) for atom in switches):
+        if _has_switch_on(result, spec.where):
+            return Kink(condition, item.source, "kink", note="derive could not find the subgradient")
+        return None  # the derivative does not switch here: differentiable after all
+    at_zero = {atom: atom.func(0, *atom.args[1:]) for atom in switches}
+    convention = _at(evaluated(result.xreplace(at_zero)), solution)
+    chosen = _at(result.xreplace(dict(spec.choices)), solution)
+    if not chosen.has(T):
+        return None  # every choice gives the same slope: differentiable there
+    ends = evaluated(chosen.xreplace({T: spec.low})), evaluated(chosen.xreplace({T: spec.high}))
+    if all(e.is_number and e.is_real for e in ends):
+        ends = (sympy.Min(*ends), sympy.Max(*ends))
+    return Kink(condition, item.source, "kink", ends, convention)
+
+
+def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:
+    targets = {evaluated(where), evaluated(-where)}
+    return any(
+        evaluated(atom.args[0]) in targets for atom in expr.atoms(sympy.sign, Heaviside)
+    )
+
+
+def _join(item: FoundKink, condition, solution, var, loss, budget: Budget) -> Kink | None:
+    """Where two branches of cases meet: do values and slopes agree there?"""
+    pieces = item.source.args
+    index = next(
+        (k for k, (_, c) in enumerate(pieces) if c.has(*item.spec.equation)), len(pieces) - 1
+    )
+    if index + 1 >= len(pieces) or solution is None:
+        return Kink(condition, item.source, "join", note=_UNDECIDED)
+    (left, _), (right, _) = pieces[index], pieces[index + 1]
+    value_gap = _at(left - right, solution)
+    slopes = sympy.diff(left, var), sympy.diff(right, var)
+    slope_gap = _at(slopes[0] - slopes[1], solution)
+    same_value = _vanishes(value_gap, budget)
+    if same_value is False:
+        return Kink(condition, item.source, "jump", note="the branches do not meet: a jump")
+    same_slope = _vanishes(slope_gap, budget)
+    if same_value and same_slope:
+        return None  # the branches join smoothly
+    if same_value is None or same_slope is None:
+        return Kink(condition, item.source, "join", note=_UNDECIDED)
+    ends = None
+    if item.source == loss:
+        ends = tuple(_at(s, solution) for s in slopes)
+    return Kink(condition, item.source, "kink", ends, note="the branches' slopes differ here")
+
+
+_UNDECIDED = "the branches meet here; derive could not decide whether they join smoothly"
+
+
+def _vanishes(expr: sympy.Expr, budget: Budget) -> bool | None:
+    if is_zero(expr, budget.next_slice()):
+        return True
+    numeric = numerically_equal(expr, sympy.S.Zero)
+    return False if numeric is False else None
+
+
+# -- forms ----------------------------------------------------------------------------------
+
+
+def _is_half_step(atom) -> bool:
+    return isinstance(atom, Heaviside) and atom.args[1] == sympy.S.Half
+
+
+def to_sign(expr: sympy.Expr) -> sympy.Expr:
+    """H(u) written as (1 + sign u)/2 (equal everywhere, H(0) = 1/2 and sign(0) = 0)."""
+    steps = {h: (1 + sympy.sign(h.args[0], evaluate=False)) / 2 for h in expr.atoms(Heaviside)}
+    return expr.xreplace({h: v for h, v in steps.items() if _is_half_step(h)})
+
+
+def to_heaviside(expr: sympy.Expr) -> sympy.Expr:
+    """sign(u) written as 2 H(u) − 1 (equal everywhere, including u = 0)."""
+    return expr.xreplace({s: 2 * Heaviside(s.args[0]) - 1 for s in expr.atoms(sympy.sign)})
+
+
+def in_form(expr: sympy.Expr, form: str | None) -> sympy.Expr:
+    """``expr`` in the requested form (``cases`` keeps the derived form; see ``cases_of``)."""
+    if form == "sign":
+        return to_sign(expr)
+    if form == "heaviside":
+        return to_heaviside(expr)
+    return expr
+
+
+def _orientation(arg: sympy.Expr) -> tuple[sympy.Expr, int]:
+    """``arg`` as (canonical, ±1) so that u and −u share one canonical expression."""
+    arg = evaluated(arg)
+    terms = sympy.Add.make_args(arg)
+    negative = sum(1 for t in terms if t.could_extract_minus_sign())
+    if negative * 2 > len(terms) or (negative * 2 == len(terms) and terms[0].could_extract_minus_sign()):
+        return evaluated(-arg), -1
+    return arg, 1
+
+
+def _switches(expr: sympy.Expr) -> list:
+    return [a for a in expr.atoms(sympy.sign, Heaviside) if a.args[0].free_symbols]
+
+
+def cases_of(expr: sympy.Expr, region=sympy.true) -> tuple[tuple[sympy.Basic, sympy.Expr], ...] | None:
+    """The value of ``expr`` region by region, with no sign or Heaviside left in the values;
+    None when there are more than MAX_CASE_SWITCHES distinct switches."""
+    if isinstance(expr, sympy.Piecewise):
+        rows, earlier = [], []
+        for value, condition in expr.args:
+            where = sympy.And(region, condition, *(sympy.Not(c) for c in earlier))
+            earlier.append(condition)
+            inner = cases_of(value, where)
+            if inner is None:
+                return None
+            rows.extend(inner)
+        return tuple(rows)
+    switches = _switches(expr)
+    canon: dict[sympy.Expr, list] = {}
+    for atom in switches:
+        key, orientation = _orientation(atom.args[0])
+        canon.setdefault(key, []).append((atom, orientation))
+    if len(canon) > MAX_CASE_SWITCHES:
+        return None
+    rows = []
+    for signs in product((1, -1), repeat=len(canon)):
+        substitution, conditions = {}, []
+        for (key, atoms), s in zip(canon.items(), signs):
+            conditions.append(key > 0 if s > 0 else key < 0)
+            for atom, orientation in atoms:
+                positive = s * orientation > 0
+                if isinstance(atom, sympy.sign):
+                    substitution[atom] = sympy.S.One if positive else sympy.S.NegativeOne
+                else:
+                    substitution[atom] = sympy.S.One if positive else sympy.S.Zero
+        where = sympy.And(region, *conditions)
+        if where == sympy.false or _empty(where):
+            continue
+        rows.append((where, evaluated(expr.xreplace(substitution))))
+    return tuple(rows)
+
+
+def _empty(condition: sympy.Basic) -> bool:
+    """Whether a condition in one variable holds nowhere (e.g. x < 0 and x > 1)."""
+    symbols = condition.free_symbols
+    if len(symbols) != 1:
+        return False
+    try:
+        return condition.as_set() == sympy.S.EmptySet
+    except (NotImplementedError, TypeError, ValueError):
+        return False

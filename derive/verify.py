@@ -1,0 +1,147 @@
+"""Prove each step with SymPy, or check it numerically.
+
+A step d(expr)/d(var) = result is
+
+* ``proved`` when SymPy shows result − d(expr)/d(var) = 0, where d/d(var) is SymPy's own
+  derivative of ``expr`` with sigmoid, softplus and ReLU rewritten in SymPy's functions (so the
+  proof does not lean on derive's rules);
+* ``checked`` when SymPy cannot decide in the time allowed but the two sides agree at seeded
+  random points;
+* ``failed`` when they disagree (a bug, printed as such) or cannot be compared at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Sequence
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derive.deadline import TimeUp, time_limit
+from derive.functions import to_elementary
+from derive.steps import CHECKED, FAILED, PROVED, Step
+
+STEP_SECONDS = 2.0
+TOTAL_SECONDS = 8.0
+SEED = 20261121
+
+
+class Budget:
+    """Seconds of symbolic proving left for one derivation; numeric checks need none."""
+
+    def __init__(self, seconds: float = TOTAL_SECONDS):
+        self.ends = time.monotonic() + seconds
+
+    def next_slice(self) -> float:
+        return max(0.0, min(STEP_SECONDS, self.ends - time.monotonic()))
+
+
+def reference_derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """SymPy's derivative of ``expr``, computed without derive's rules for ML functions.
+
+    SymPy differentiates the jumps of sign and Heaviside into Dirac deltas; derive's
+    derivatives are the classical ones, defined off the jumps, so the deltas are dropped."""
+    derivative = sympy.diff(to_elementary(expr), var)
+    deltas = derivative.atoms(sympy.DiracDelta)
+    return derivative.xreplace({d: sympy.S.Zero for d in deltas}) if deltas else derivative
+
+
+def evaluated(expr: sympy.Basic) -> sympy.Basic:
+    """``expr`` rebuilt with SymPy's evaluation (undoes ``evaluate=False`` nodes)."""
+    if not expr.args or isinstance(expr, (sympy.Derivative, sympy.Subs)):
+        return expr
+    return expr.func(*(evaluated(a) for a in expr.args))
+
+
+def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
+    """True when SymPy shows ``expr`` is 0 within ``seconds``; None when it cannot tell."""
+    expr = evaluated(to_elementary(expr))
+    if expr == 0 or expr.is_zero:
+        return True
+    if seconds <= 0:
+        return None
+    try:
+        with time_limit(seconds):
+            flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
+            if flat == 0:
+                return True
+            if sympy.simplify(expr) == 0:
+                return True
+            if expr.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.Max, sympy.Min):
+                cases = sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))
+                if sympy.simplify(cases) == 0:
+                    return True
+    except (TimeUp, RecursionError):
+        return None
+    return None
+
+
+def _unknowns(exprs: Sequence[sympy.Basic]) -> dict[sympy.Basic, sympy.Symbol]:
+    """Each derivative or value of an undefined function in ``exprs``, as a fresh symbol."""
+    atoms: set[sympy.Basic] = set()
+    for expr in exprs:
+        atoms |= expr.atoms(sympy.Derivative, sympy.Subs)
+    outer = {a: sympy.Dummy("d", real=True) for a in atoms}
+    rest = [e.xreplace(outer) for e in exprs]
+    functions: set[sympy.Basic] = set()
+    for expr in rest:
+        functions |= expr.atoms(AppliedUndef)
+    outer.update({f: sympy.Dummy("f", real=True) for f in functions})
+    return outer
+
+
+def random_point(symbols, rng: random.Random) -> dict[sympy.Symbol, sympy.Float]:
+    """Values in ±[0.2, 2] for each symbol: off the usual kinks at 0, seeded."""
+    return {s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.2, 2.0), 30) for s in symbols}
+
+
+def numerically_equal(a: sympy.Expr, b: sympy.Expr, points: int = 8, seed: int = SEED) -> bool | None:
+    """Whether ``a`` and ``b`` agree at seeded random points: True if at 3 or more points and
+    never disagreeing; False on a disagreement; None when no point could be compared."""
+    unknowns = _unknowns([a, b])
+    a, b = a.xreplace(unknowns), b.xreplace(unknowns)
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    rng = random.Random(seed)
+    agreeing = 0
+    for _ in range(points * 3):
+        point = random_point(symbols, rng)
+        x, y = _value(a, point), _value(b, point)
+        if x is None or y is None:
+            continue
+        if abs(x - y) > 1e-9 * (1 + abs(y)):
+            return False
+        agreeing += 1
+        if agreeing >= points:
+            break
+    return True if agreeing >= 3 else None
+
+
+def _value(expr: sympy.Expr, point) -> complex | None:
+    try:
+        value = to_elementary(expr.xreplace(point)).evalf(30)
+        number = complex(value)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
+    if number != number or abs(number) == float("inf"):
+        return None
+    return number
+
+
+def status(claimed: sympy.Expr, reference: sympy.Expr, budget: Budget) -> str:
+    """proved, checked or failed: ``claimed`` against ``reference``."""
+    if is_zero(claimed - reference, budget.next_slice()):
+        return PROVED
+    if numerically_equal(claimed, reference):
+        return CHECKED
+    return FAILED
+
+
+def verify_steps(step: Step, budget: Budget | None = None) -> Step:
+    """The same step tree with every step's ``verified`` filled in."""
+    budget = budget or Budget()
+    substeps = tuple(verify_steps(s, budget) for s in step.substeps)
+    verdict = status(step.result, reference_derivative(step.expr, step.var), budget)
+    return dataclasses.replace(step, substeps=substeps, verified=verdict)

@@ -1,0 +1,129 @@
+"""Constants, the variable, sums, constant multiples, products, quotients and powers."""
+
+from __future__ import annotations
+
+import sympy
+
+from rules.registry import Expansion, Outer, rule
+
+
+def _depends(expr: sympy.Expr, var: sympy.Symbol) -> bool:
+    return expr.has(var)
+
+
+@rule(
+    name="constant rule",
+    formula=r"\frac{d}{dx} c = 0",
+    when=lambda expr, var: not _depends(expr, var),
+)
+def constant(expr, var):
+    """d/dx c = 0 for anything c that does not depend on x"""
+    return Expansion((), lambda _: sympy.S.Zero)
+
+
+@rule(name="variable rule", formula=r"\frac{d}{dx} x = 1", when=lambda expr, var: expr == var)
+def variable(expr, var):
+    """d/dx x = 1"""
+    return Expansion((), lambda _: sympy.S.One)
+
+
+@rule(sympy.Add, name="sum rule", formula=r"\frac{d}{dx}(u + v) = \frac{du}{dx} + \frac{dv}{dx}")
+def sum_rule(expr, var):
+    """d/dx (u + v + …) = du/dx + dv/dx + …"""
+    return Expansion(expr.args, lambda ds: sympy.Add(*ds))
+
+
+def _constant_factor(expr, var):
+    return expr.as_independent(var, as_Add=False)
+
+
+@rule(
+    sympy.Mul,
+    name="constant multiple",
+    formula=r"\frac{d}{dx}(c\,u) = c\,\frac{du}{dx}",
+    when=lambda expr, var: _constant_factor(expr, var)[0] != 1,
+)
+def constant_multiple(expr, var):
+    """d/dx (c·u) = c · du/dx"""
+    c, u = _constant_factor(expr, var)
+    return Expansion((u,), lambda ds: c * ds[0])
+
+
+def _fraction(expr):
+    """``expr`` as (numerator, denominator), splitting off factors with negative exponents."""
+    numerator, denominator = [], []
+    for factor in expr.args:
+        if factor.is_Pow and factor.exp.is_Number and factor.exp.is_negative:
+            denominator.append(factor.base ** (-factor.exp))
+        else:
+            numerator.append(factor)
+    return sympy.Mul(*numerator), sympy.Mul(*denominator)
+
+
+def _is_quotient(expr, var) -> bool:
+    numerator, denominator = _fraction(expr)
+    return denominator != 1 and _depends(numerator, var) and _depends(denominator, var)
+
+
+@rule(
+    sympy.Mul,
+    name="quotient rule",
+    formula=r"\frac{d}{dx}\frac{u}{v} = \frac{\frac{du}{dx} v - u \frac{dv}{dx}}{v^2}",
+    when=_is_quotient,
+)
+def quotient(expr, var):
+    """d/dx (u/v) = (du/dx · v − u · dv/dx) / v²"""
+    u, v = _fraction(expr)
+    return Expansion((u, v), lambda ds: (ds[0] * v - u * ds[1]) / v**2)
+
+
+@rule(
+    sympy.Mul,
+    name="product rule",
+    formula=r"\frac{d}{dx}(u\,v) = \frac{du}{dx} v + u \frac{dv}{dx}",
+)
+def product(expr, var):
+    """d/dx (u₁·u₂·…·uₙ) = Σᵢ duᵢ/dx · Πⱼ≠ᵢ uⱼ"""
+    factors = expr.args
+
+    def combine(ds):
+        return sympy.Add(
+            *(d * sympy.Mul(*factors[:i], *factors[i + 1 :]) for i, d in enumerate(ds))
+        )
+
+    return Expansion(factors, combine)
+
+
+@rule(
+    sympy.Pow,
+    name="power rule",
+    formula=r"\frac{d}{du} u^n = n\,u^{n-1}",
+    when=lambda expr, var: not _depends(expr.exp, var),
+)
+def power(expr, var):
+    """d/du uⁿ = n·uⁿ⁻¹ for a constant n"""
+    u, n = expr.args
+    return Outer(u, n * u ** (n - 1))
+
+
+@rule(
+    sympy.Pow,
+    name="exponential, constant base",
+    formula=r"\frac{d}{du} a^u = a^u \ln a",
+    when=lambda expr, var: not _depends(expr.base, var),
+)
+def constant_base(expr, var):
+    """d/du aᵘ = aᵘ · ln a for a constant a"""
+    a, u = expr.args
+    return Outer(u, a**u * sympy.log(a))
+
+
+@rule(
+    sympy.Pow,
+    name="general power rule",
+    formula=r"\frac{d}{dx} u^v = u^v\left(\frac{dv}{dx}\ln u + \frac{v}{u}\frac{du}{dx}\right)",
+)
+def general_power(expr, var):
+    """d/dx uᵛ = uᵛ · (dv/dx · ln u + v/u · du/dx)"""
+    u, v = expr.args
+    return Expansion((u, v), lambda ds: expr * (ds[1] * sympy.log(u) + v * ds[0] / u))

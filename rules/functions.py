@@ -1,0 +1,36 @@
+"""Undefined functions such as m_x(w): their derivatives stay symbolic, m_x'(w)."""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from rules.registry import Expansion, rule
+
+
+@rule(
+    AppliedUndef,
+    name="unknown function",
+    formula=r"\frac{d}{dx} f(u_1, \ldots, u_n) = \sum_i \frac{\partial f}{\partial u_i}\,\frac{du_i}{dx}",
+)
+def unknown_function(expr, var):
+    """d/dx f(u₁, …, uₙ) = Σᵢ ∂f/∂uᵢ · duᵢ/dx; for f(x) itself, f'(x)"""
+    partials = [expr.fdiff(i + 1) for i in range(len(expr.args))]
+    return Expansion(expr.args, lambda ds: sympy.Add(*(p * d for p, d in zip(partials, ds))))
+
+
+def _derivative_of_unknown(expr, var) -> bool:
+    return isinstance(expr.expr, AppliedUndef) and all(
+        isinstance(a, sympy.Symbol) for a in expr.expr.args
+    )
+
+
+@rule(
+    sympy.Derivative,
+    name="derivative of an unknown function",
+    formula=r"\frac{d}{dx} f^{(n)}(x) = f^{(n+1)}(x)",
+    when=_derivative_of_unknown,
+)
+def derivative_of_unknown(expr, var):
+    """d/dx ∂ⁿf/∂… = ∂ⁿ⁺¹f/∂…∂x: one more derivative of the unknown function"""
+    return Expansion((), lambda _: sympy.Derivative(expr.expr, *expr.variable_count, var))

@@ -1,33 +1,47 @@
-"""A time limit for SymPy work that may not finish (simplify on an unlucky expression)."""
+"""Time limits for SymPy work that may not finish (simplify on an unlucky expression)."""
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from contextlib import contextmanager
 
 
 class TimeUp(Exception):
-    """The time limit passed."""
+    """A time limit passed."""
+
+
+def _usable() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 @contextmanager
 def time_limit(seconds: float):
-    """Raise TimeUp in the block after ``seconds``. Only in the main thread of a Unix process
-    (elsewhere the block runs without a limit); limits do not nest: an inner one replaces the
-    outer while it runs."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable or seconds <= 0:
+    """Raise TimeUp in the block after ``seconds``.
+
+    Limits nest: an inner limit never outlasts the outer one, and when the inner block ends
+    the outer limit's clock carries on. Works in the main thread of a Unix process; elsewhere
+    the block runs without a limit.
+    """
+    if not _usable() or seconds <= 0:
         yield
         return
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+    outer_handler = signal.getsignal(signal.SIGALRM)
+    started = time.monotonic()
 
     def expire(signum, frame):
         raise TimeUp
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGALRM, expire)
+    limit = min(seconds, outer_left) if outer_left > 0 else seconds
+    signal.setitimer(signal.ITIMER_REAL, limit)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGALRM, outer_handler)
+        if outer_left > 0:
+            left = outer_left - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+WINDOW = 72  # characters of a long input shown around an error
+
 
 class DeriveError(Exception):
     """Input that derive cannot work with; the message says what is wrong."""
@@ -34,7 +36,13 @@ class ParseError(DeriveError):
         if self.column is None or not self.source:
             return self.message
         line = self.source.replace("\n", " ").replace("\t", " ")
-        marker = " " * self.column + "^" * min(self.length, max(1, len(line) - self.column))
+        start, width = 0, min(self.length, max(1, len(line) - self.column), 20)
+        if len(line) > WINDOW:
+            start = max(0, min(self.column - WINDOW // 2, len(line) - WINDOW))
+            shown = line[start : start + WINDOW]
+            line = ("…" if start else "") + shown + ("…" if start + WINDOW < len(line) else "")
+            start -= 1 if start else 0
+        marker = " " * (self.column - start) + "^" * width
         return f"{self.message} (column {self.column + 1})\n  {line}\n  {marker}"
 
     def __str__(self) -> str:

@@ -11,6 +11,8 @@ import keyword
 import re
 from functools import cache
 
+from derive.latex_tokens import GREEK, UNICODE
+
 ACCENT_SUFFIX = {
     "hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
     "widetilde": "tilde", "vec": "vec", "dot": "dot", "ddot": "ddot", "check": "check",
@@ -56,3 +58,40 @@ def subscript_identifier(latex: str) -> str:
     text = re.sub(r"\\([A-Za-z]+)", r"_\1_", text)
     text = re.sub(r"[^A-Za-z0-9]+", "_", text)
     return text.strip("_")
+
+
+_GREEK_TEXT = {v.strip(): k for k, v in UNICODE.items() if v.strip()[1:] in GREEK}
+_GREEK_TEXT[r"\ell"] = "ℓ"
+_GREEK_TEXT[r"\varepsilon"] = "ε"
+_GREEK_TEXT[r"\varphi"] = "φ"
+_GREEK_TEXT[r"\vartheta"] = "ϑ"
+_COMBINING = {
+    "hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0304",
+    "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "dot": "\u0307",
+    "ddot": "\u0308", "check": "\u030c", "breve": "\u0306", "acute": "\u0301",
+    "grave": "\u0300", "mathring": "\u030a",
+}  # fmt: skip
+
+
+_ACCENT = re.compile(
+    r"\\(" + "|".join(_COMBINING) + r")\s*"
+    r"(?:\{(?P<braced>(?:[^{}]|\{[^{}]*\})*)\}|(?P<bare>\\[A-Za-z]+|[A-Za-z]))"
+)
+_FONT = re.compile(
+    r"\\(?:mathit|mathrm|text|textrm|operatorname|mathbf|boldsymbol|bm|mathsf|mathtt|"
+    r"mathcal|mathbb|mathfrak|textbf|textit|mbox)\s*\{([^{}]*)\}"
+)
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def latex_to_text(latex: str) -> str:
+    """A LaTeX name in Unicode for a terminal: ``\\hat{y}`` → ŷ, ``\\Delta`` → Δ, ``w_{12}`` → w_12."""
+
+    def accent(match):
+        inner = latex_to_text(match.group("braced") or match.group("bare"))
+        return inner[:1] + _COMBINING[match.group(1)] + inner[1:]
+
+    text = _ACCENT.sub(accent, latex)
+    text = _FONT.sub(r"\1", text)
+    text = _COMMAND.sub(lambda m: _GREEK_TEXT.get(m.group(0), m.group(0)[1:]), text)
+    return text.replace("{", "").replace("}", "").replace(" ", "")

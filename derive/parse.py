@@ -76,9 +76,10 @@ class Reading:
 
     math: str
     text: str
+    plain: str = ""  # ``math`` for a terminal
 
     def __str__(self) -> str:
-        return f"{self.math} {self.text}"
+        return f"{self.plain or names.latex_to_text(self.math)} {self.text}"
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,8 @@ class _Reader:
             col = len(self.source)
         raise ParseError(message, self.source, col, (end or col + 1) - col)
 
-    def note(self, math: str, text: str) -> None:
-        reading = Reading(math, text)
+    def note(self, math: str, text: str, plain: str = "") -> None:
+        reading = Reading(math, text, plain or names.latex_to_text(math))
         if reading not in self.readings:
             self.readings.append(reading)
 
@@ -517,7 +518,9 @@ class _Reader:
         if key in ("sign", "sgn"):
             return sympy.sign(arg, evaluate=False)
         if key == "sigmoid":
-            self.note(r"\sigma(u)", r"is the logistic sigmoid 1/(1 + e^{-u})")
+            self.note(
+                r"\sigma(u) = \frac{1}{1 + e^{-u}}", "is the logistic sigmoid", "σ(u) = 1/(1 + e^(−u))"
+            )
         return _APPLIED[key](arg)
 
     # -- names and applied undefined functions ---------------------------------------------------
@@ -670,6 +673,7 @@ class _Reader:
             self.note(
                 rf"{name.latex}(\ldots)",
                 f"is read as a product; pass --function {name.ident} to read it as a function",
+                f"{names.latex_to_text(name.latex)}(…)",
             )
             return after
         fragment.add(self.placeholder(value), name.col, operand=True)
@@ -706,7 +710,12 @@ class _Reader:
         function = sympy.Function(ident, real=True)
         value = function(*args)
         shown = ", ".join(self.spelling(a) for a in args)
-        self.note(f"{latex}({shown})", f"is an unknown function of {shown}")
+        plain = ", ".join(names.latex_to_text(self.spelling(a)) if a.is_Symbol else str(a) for a in args)
+        self.note(
+            f"{latex}({shown})",
+            f"is an unknown function of {plain}",
+            f"{names.latex_to_text(latex)}({plain})",
+        )
         if name.primes:
             if len(args) != 1:
                 self.fail("a prime on a function of several arguments is ambiguous", group)

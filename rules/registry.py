@@ -19,7 +19,7 @@ import sympy
 
 from derive.errors import DeriveError
 
-T = sympy.Symbol("t", real=True)  # the parameter of a subgradient: the slope chosen at a kink
+T = sympy.Dummy("t", real=True)  # the parameter of a subgradient: the slope chosen at a kink
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,152 @@
+"""The ``derive`` command: a thin click group over the ``derive`` package.
+
+It reads options and the loss, calls the package, prints, and turns bad input into a clear
+message and exit status 2. No mathematics happens here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from derive import __version__
+
+FORMATS = ("text", "latex", "markdown", "html", "json")
+TIME_LIMIT = 60.0
+
+
+def read_loss(loss: str) -> str:
+    """LOSS as given, ``-`` for standard input, or ``@path`` for a file's contents."""
+    if loss == "-":
+        return sys.stdin.read().strip()
+    if loss.startswith("@"):
+        path = Path(loss[1:])
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise click.UsageError(f"cannot read {path}: {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise click.UsageError(f"{path} is not UTF-8 text") from None
+    return loss
+
+
+def emit(text: str, output: str | None) -> None:
+    """Write ``text`` to ``output`` (a path) or to standard output."""
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def fail(message: str) -> None:
+    click.echo(f"derive: {message}", err=True)
+    sys.exit(2)
+
+
+def run_guarded(work):
+    """Run ``work()``; bad input becomes a message and exit status 2, never a traceback."""
+    from derive.deadline import TimeUp, time_limit
+    from derive.errors import DeriveError, ParseError
+
+    try:
+        with time_limit(TIME_LIMIT):
+            return work()
+    except ParseError as error:
+        fail(error.caret())
+    except DeriveError as error:
+        fail(str(error))
+    except TimeUp:
+        fail(f"gave up after {TIME_LIMIT:.0f} s: the expression is too large to derive")
+    except RecursionError:
+        fail("the expression is nested too deeply")
+    except MemoryError:
+        fail("the expression is too large: out of memory")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="derive")
+def main():
+    """Derive, prove and print the gradients of loss functions written in LaTeX.
+
+    \b
+    Examples:
+      derive grad '|m_x(w) - t|' --wrt w
+      derive grad '\\max(\\Delta + s_c - s, 0)' --wrt s --wrt s_c --form cases
+      derive grad @loss.tex --format latex --standalone -o notes.tex
+    """
+
+
+@main.command()
+@click.argument("loss")
+@click.option(
+    "--wrt", "wrt", multiple=True, metavar="V",
+    help="Differentiate with respect to V (LaTeX such as s_c or \\Delta, or a name such as "
+    "Delta). Repeat for several. Default: every symbol, sorted.",
+)
+@click.option(
+    "--form", type=click.Choice(["sign", "heaviside", "cases"]), default=None,
+    help="Write the switches of |u|, max and min with sign(u), with the Heaviside step H(u), "
+    "or as cases region by region. Default: as derived (sign for |u|, H for max and min).",
+)
+@click.option(
+    "--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True,
+    help="Output: text for a terminal, LaTeX for notes, Markdown (GitHub, Jupyter), HTML, JSON.",
+)
+@click.option("--standalone", is_flag=True, help="With --format latex: a whole document for pdflatex.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option(
+    "--function", "functions", multiple=True, metavar="NAME",
+    help="Read NAME(...) as an unknown function even when the parentheses hold an expression "
+    "(g(w x) instead of the product g·(w x)). Repeat for several.",
+)
+@click.option(
+    "--log-base", type=click.Choice(["e", "10"]), default="e", show_default=True,
+    help="What \\log without a subscript means: the natural logarithm (e) or base 10.",
+)
+@click.option("--where", "where", multiple=True, hidden=True)
+def grad(loss, wrt, form, format_, standalone, output, functions, log_base, where):
+    """Derive each partial derivative of LOSS step by step, every step proved.
+
+    LOSS is LaTeX as written in notes, such as '|m_x(w) - t|'; '-' reads it from standard
+    input and '@FILE' from a file.
+    """
+    if where:
+        fail("--where is not supported yet")
+    if standalone and format_ != "latex":
+        fail("--standalone goes with --format latex")
+    source = read_loss(loss)
+
+    def work():
+        import derive
+
+        derivation = derive.gradient(source, wrt=list(wrt) or None, form=form,
+                                     functions=functions, log_base=log_base)
+        if format_ == "latex":
+            return derivation.latex(standalone=standalone)
+        return {
+            "text": derivation.text,
+            "markdown": derivation.markdown,
+            "html": derivation.html,
+            "json": derivation.to_json,
+        }[format_]()
+
+    emit(run_guarded(work), output)
+
+
+@main.command()
+@click.option(
+    "--format", "format_", type=click.Choice(["text", "latex", "markdown", "json"]),
+    default="text", show_default=True, help="How to print the table.",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+def rules(format_, output):
+    """List every differentiation rule with its statement in LaTeX."""
+    from derive.emit import rules as rule_table
+
+    emit(rule_table.render(format_), output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

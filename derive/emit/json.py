@@ -1,0 +1,61 @@
+"""JSON as ``../shared/INTERFACE.md`` fixes it, with a few more fields beside the contract's."""
+
+from __future__ import annotations
+
+import json as _json
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derive.emit import latex
+from derive.steps import Derivation, Partial, Step
+
+
+def _step(d: Derivation, step: Step) -> dict:
+    partial = False if step.outer else None  # the outer function of a chain rule: d/du
+    lhs = latex.math(d, sympy.Derivative(step.expr, step.var), partial=partial)
+    equation = f"{lhs} = {latex.math(d, step.rewrite, partial=partial)}"
+    if step.rewrite != step.result:
+        equation += f" = {latex.math(d, step.result, partial=partial)}"
+    return {"rule": step.rule, "latex": equation, "verified": step.verified}
+
+
+def _kink(k) -> dict:
+    return {
+        "where": str(k.condition),
+        "kind": k.kind,
+        "subgradient": None if k.subgradient is None else [str(e) for e in k.subgradient],
+        "value_by_convention": None if k.convention is None else str(k.convention),
+    }
+
+
+def _partial(d: Derivation, p: Partial) -> dict:
+    return {
+        "sympy": str(p.result),
+        "latex": latex.math(d, p.result),
+        "steps": [_step(d, s) for s in p.steps],
+        "nondifferentiable": [str(k.condition) for k in p.kinks],
+        "verified": p.verified,
+        "kinks": [_kink(k) for k in p.kinks],
+        "cases": [{"where": str(w), "value": str(v)} for w, v in p.cases],
+    }
+
+
+def as_dict(d: Derivation) -> dict:
+    """The derivation as JSON-ready data: the contract's keys first, then derive's extras."""
+    names = {s.name for s in d.expr.free_symbols}
+    names |= {f.func.__name__ for f in d.expr.atoms(AppliedUndef)}
+    log = "natural" if d.options.get("log_base", "e") == "e" else "base 10"
+    return {
+        "input": d.source,
+        "expression": str(d.expr),
+        "symbols": {name: d.spellings.get(name, name) for name in sorted(names)},
+        "gradient": {p.var.name: _partial(d, p) for p in d.partials},
+        "readings": [f"{r.math} {r.text}" for r in d.readings],
+        "conventions": {"sign(0)": "0", "Heaviside(0)": "1/2", "ReLU'(0)": "0", "log": log},
+    }
+
+
+def render(d: Derivation) -> str:
+    """The derivation as a JSON document."""
+    return _json.dumps(as_dict(d), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,186 @@
+"""What every format shows, decided once: the lines of each derivation, their labels, and the
+sentences about kinks and verification. The formats only typeset it.
+
+A derivation is shown as an equation chain, one line per depth of the step tree: each line
+works out every derivative still pending in the line before (as derivative-calculator
+websites and lecture notes do), named by the rules it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+from derive.engine import pending
+from derive.steps import CHECKED, FAILED, PROVED, Derivation, Kink, Partial, Step
+from derive.verify import evaluated
+
+CONVENTIONS = (
+    "sign(0) = 0",
+    "H(0) = 1/2, so a tie in max(a, b) or min(a, b) splits the gradient equally",
+    "ReLU'(0) = 0",
+)
+_LEAVES = ("constant rule", "variable rule")
+_RANK = {PROVED: 0, CHECKED: 1, FAILED: 2}
+
+
+@dataclass(frozen=True)
+class Label:
+    """What a line used: a rule, or the chain rule with its outer step (d/du f(u) = f'(u))."""
+
+    rule: str
+    outer: Step | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """``= expr``, reached by applying ``labels``; ``verified`` is the weakest of their steps."""
+
+    expr: sympy.Expr
+    labels: tuple[Label, ...]
+    verified: str
+
+
+def is_leaf(step: Step) -> bool:
+    """A step that needs no line of its own: constants, the variable, f'(x) itself."""
+    return step.rule in _LEAVES or step.rewrite == pending(step)
+
+
+def weakest(statuses) -> str:
+    """The least certain of several verdicts (failed < checked < proved)."""
+    statuses = [s for s in statuses if s in _RANK]
+    return max(statuses, key=_RANK.get) if statuses else PROVED
+
+
+def chain_lines(root: Step) -> list[Line]:
+    """The equation chain from d(expr)/d(var) to the result."""
+    lines: list[Line] = []
+    current = pending(root)
+    frontier = [root]
+    while frontier:
+        replacements, labels, statuses, following = {}, [], [], []
+        for step in frontier:
+            if is_leaf(step):
+                continue
+            replacements[sympy.Derivative(step.expr, step.var)] = step.rewrite
+            outer = next((s for s in step.substeps if s.outer), None)
+            label = Label(step.rule, outer)
+            if label not in labels:
+                labels.append(label)
+            statuses.append(step.verified)
+            if outer is not None:
+                statuses.append(outer.verified)
+            for sub in step.substeps:
+                if sub.outer:
+                    continue
+                if is_leaf(sub) and sub.rule not in _LEAVES:
+                    if Label(sub.rule) not in labels:
+                        labels.append(Label(sub.rule))
+                    statuses.append(sub.verified)
+                else:
+                    following.append(sub)
+        if not replacements:
+            break
+        current = current.xreplace(replacements)
+        lines.append(Line(current, tuple(labels), weakest(statuses)))
+        frontier = following
+    if not lines or evaluated(lines[-1].expr) != evaluated(root.result):
+        lines.append(Line(root.result, (Label("collect terms"),), PROVED))
+    return lines
+
+
+def uses_partial(derivation: Derivation) -> bool:
+    """∂ when the loss has several variables, d when it has one."""
+    return len(derivation.expr.free_symbols) > 1
+
+
+def all_proved(partial: Partial) -> bool:
+    return partial.verified == PROVED and all(s.verified == PROVED for s in partial.steps)
+
+
+def verification_summary(partial: Partial) -> str:
+    """One sentence on how the steps and the result were verified."""
+    steps = partial.steps
+    counts = {status: sum(1 for s in steps if s.verified == status) for status in _RANK}
+    n = len(steps)
+    final = {
+        PROVED: "the result equals SymPy's own derivative",
+        CHECKED: "the result agrees with SymPy's own derivative at random points "
+        "(SymPy could not decide symbolically)",
+        FAILED: "THE RESULT DISAGREES WITH SYMPY'S OWN DERIVATIVE",
+    }[partial.verified]
+    if n == 1 and counts[PROVED]:
+        return f"The step is proved by SymPy; {final}."
+    if counts[FAILED]:
+        return f"{counts[FAILED]} of {n} steps FAILED verification; {final}."
+    if counts[CHECKED]:
+        return (
+            f"{counts[PROVED]} of {n} steps proved, {counts[CHECKED]} checked numerically "
+            f"at random points; {final}."
+        )
+    return f"All {n} steps proved by SymPy; {final}."
+
+
+def status_mark(status: str) -> str:
+    """A short word for a line's verdict; empty when proved."""
+    return {PROVED: "", CHECKED: "checked numerically", FAILED: "FAILED"}.get(status, status)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """Prose with mathematics in it: ``parts`` alternate text and SymPy expressions."""
+
+    parts: tuple
+
+    def render(self, math: Callable[[sympy.Basic], str], prose: Callable[[str], str] = str) -> str:
+        return "".join(prose(p) if isinstance(p, str) else math(p) for p in self.parts)
+
+
+def kink_sentence(kink: Kink) -> Sentence:
+    """What to say about one kink."""
+    if kink.kind == "jump":
+        return Sentence(("Not differentiable where ", kink.condition, ": the function jumps there."))
+    if kink.kind == "join":
+        return Sentence(("Where ", kink.condition, f": {kink.note}."))
+    parts: list = ["Not differentiable where ", kink.condition]
+    if kink.subgradient is None:
+        parts.append(f" ({kink.note})." if kink.note else ".")
+        return Sentence(tuple(parts))
+    low, high = kink.subgradient
+    if low.is_number and high.is_number:
+        parts += ["; there the subgradients fill ", sympy.Interval(low, high)]
+    else:
+        parts += ["; there the subgradients are the values between ", low, " and ", high]
+    if kink.convention is not None:
+        parts += ["; the formula gives ", kink.convention, " there (by the convention ", _convention_for(kink), ")"]
+    parts.append(".")
+    return Sentence(tuple(parts))
+
+
+def _convention_for(kink: Kink) -> str:
+    name = type(kink.source).__name__
+    if name in ("Max", "Min"):
+        return "H(0) = 1/2: a tie splits the gradient equally"
+    if name == "relu":
+        return "ReLU'(0) = 0"
+    if name == "Abs":
+        return "sign(0) = 0"
+    return "sign(0) = 0, H(0) = 1/2"
+
+
+def cases_rows(partial: Partial) -> list[tuple[sympy.Basic, sympy.Expr]]:
+    """The cases form's rows: (where, value)."""
+    return list(partial.cases)
+
+
+def reading_sentences(derivation: Derivation) -> list[Sentence]:
+    """How the input was read: its notes, then the standing assumptions."""
+    sentences = [Sentence((reading,)) for reading in derivation.readings]
+    return sentences
+
+
+def heading(derivation: Derivation, partial: Partial) -> sympy.Expr:
+    """The left-hand side of the chain: d(loss)/d(var) as a pending derivative."""
+    return sympy.Derivative(derivation.expr, partial.var)

@@ -1,0 +1,33 @@
+"""Markdown with ``$$`` blocks that render on GitHub and in Jupyter."""
+
+from __future__ import annotations
+
+from derive.emit import latex, layout
+from derive.steps import Derivation
+
+
+def _escape(text: str) -> str:
+    return text.replace("*", r"\*").replace("_", r"\_")
+
+
+def render(d: Derivation) -> str:
+    """The derivation as Markdown: prose with inline ``$…$`` and an ``aligned`` block per partial."""
+    out = [f"**Loss** ${latex.math(d, d.expr)}$", ""]
+    for reading in d.readings:
+        out.append(f"- ${reading.math}$ {_escape(reading.text)}")
+    out.append("- every symbol is real")
+    if any(p.kinks for p in d.partials):
+        out.append(
+            r"- at a kink: $\operatorname{sign}(0) = 0$, $H(0) = \tfrac{1}{2}$ (a tie in max or "
+            r"min splits the gradient equally), $\operatorname{ReLU}'(0) = 0$"
+        )
+    for p in d.partials:
+        out += ["", f"#### ${latex.left_side(d, p)}$", "", "$$", r"\begin{aligned}"]
+        out.append(" \\\\\n".join(latex.aligned_rows(d, p)))
+        out += [r"\end{aligned}", "$$", ""]
+        out += ["$$", latex.result_equation(d, p), "$$", ""]
+        for kink in p.kinks:
+            sentence = layout.kink_sentence(kink)
+            out.append(sentence.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")
+        out.append(f"*{layout.verification_summary(p)}*")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,78 @@
+"""Plain Unicode for a terminal: the equation chain with each line's rule beside it."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.emit import layout, printing
+from derive.steps import Derivation, Partial
+
+WIDTH = 64  # where the rule column starts, when the expression fits
+
+
+def math(d: Derivation, expr: sympy.Basic, partial: bool | None = None) -> str:
+    use_partial = layout.uses_partial(d) if partial is None else partial
+    return printing.text(expr, d.spellings, use_partial)
+
+
+def left_side(d: Derivation, p: Partial) -> str:
+    if d.name:
+        symbol = "∂" if layout.uses_partial(d) else "d"
+        return f"{symbol}{printing.latex_to_text(d.name)}/{symbol}{math(d, p.var)}"
+    return math(d, layout.heading(d, p))
+
+
+def label(d: Derivation, item: layout.Label) -> str:
+    if item.outer is None:
+        return item.rule
+    outer = item.outer
+    derivative = math(d, sympy.Derivative(outer.expr, outer.var), partial=False)
+    return f"chain rule, {derivative} = {math(d, outer.result)}"
+
+
+def chain(d: Derivation, p: Partial) -> list[str]:
+    out = [left_side(d, p)]
+    for line in layout.chain_lines(p.step):
+        expr = "  = " + math(d, line.expr)
+        labels = "; ".join(label(d, item) for item in line.labels)
+        mark = layout.status_mark(line.verified)
+        if mark:
+            labels += f" ({mark})"
+        if len(expr) < WIDTH:
+            out.append(expr.ljust(WIDTH) + labels)
+        else:
+            out += [expr, " " * 8 + "by " + labels]
+    return out
+
+
+def result(d: Derivation, p: Partial) -> list[str]:
+    if not p.cases:
+        return [f"Result: {left_side(d, p)} = {math(d, p.result)}"]
+    out = [f"Result: {left_side(d, p)} ="]
+    values = [math(d, value) for _, value in p.cases]
+    width = max(len(v) for v in values)
+    for (where, _), value in zip(p.cases, values):
+        out.append(f"    {value.ljust(width)}  where {math(d, where)}")
+    return out
+
+
+def render(d: Derivation) -> str:
+    """The whole derivation as text."""
+    out = [f"Loss: {math(d, d.expr)}"]
+    for reading in d.readings:
+        out.append(f"  {reading}")
+    out.append("  every symbol is real")
+    if any(p.kinks for p in d.partials):
+        out.append(
+            "  at a kink: sign(0) = 0; H(0) = 1/2 (a tie in max or min splits the gradient "
+            "equally); ReLU'(0) = 0"
+        )
+    for p in d.partials:
+        out.append("")
+        out += chain(d, p)
+        out.append("")
+        out += result(d, p)
+        for kink in p.kinks:
+            out.append(layout.kink_sentence(kink).render(lambda e: math(d, e)))
+        out.append(layout.verification_summary(p))
+    return "\n".join(out) + "\n"

@@ -49,7 +49,7 @@ class _Walker:
             for spec in rule.kinks(expr, self.var):
                 self.kinks.append(FoundKink(spec, expr, region))
         if isinstance(answer, Outer):
-            return self.chain(rule.name, expr, answer, region)
+            return self.chain(rule, expr, answer, region)
         regions = answer.regions or (sympy.true,) * len(answer.parts)
         substeps = tuple(
             self.derive(part, sympy.And(region, where))
@@ -59,21 +59,16 @@ class _Walker:
         result = answer.combine([s.result for s in substeps])
         return Step(rule.name, expr, self.var, rewrite, result, substeps)
 
-    def chain(self, name: str, expr: sympy.Expr, answer: Outer, region) -> Step:
+    def chain(self, rule, expr: sympy.Expr, answer: Outer, region) -> Step:
         """d/dx f(u) = f'(u) · du/dx."""
         u, outer_derivative = answer.inner, answer.derivative
         if u == self.var:
-            return Step(name, expr, self.var, outer_derivative, outer_derivative)
+            return Step(rule.name, expr, self.var, outer_derivative, outer_derivative)
         inner = self.derive(u, region)
         symbol = self.outer_symbol
-        outer = Step(
-            name,
-            expr.xreplace({u: symbol}),
-            symbol,
-            outer_derivative.xreplace({u: symbol}),
-            outer_derivative.xreplace({u: symbol}),
-            outer=True,
-        )
+        outer_expr = expr.xreplace({u: symbol})
+        general = rule.apply(outer_expr, symbol).derivative  # f'(u) in the variable u itself
+        outer = Step(rule.name, outer_expr, symbol, general, general, outer=True)
         rewrite = outer_derivative * pending(inner)
         result = outer_derivative * inner.result
         return Step("chain rule", expr, self.var, rewrite, result, (outer, inner))

@@ -17,6 +17,7 @@ from itertools import product
 import sympy
 from sympy import Heaviside
 
+from derive.deadline import TimeUp, time_limit
 from derive.engine import FoundKink
 from derive.steps import Kink
 from derive.verify import Budget, evaluated, is_zero, numerically_equal
@@ -48,6 +49,20 @@ def linear_solution(equation: sympy.Expr, var: sympy.Symbol):
         if slope.is_number and slope != 0:
             return symbol, evaluated(symbol - equation / slope)
     return None
+
+
+def solutions(equation: sympy.Expr, var: sympy.Symbol, seconds: float = 1.0) -> list:
+    """Points where ``equation`` = 0, as (symbol, value) pairs: one linear solution for a
+    symbol, else the real solutions for ``var`` when SymPy finds them in time."""
+    linear = linear_solution(equation, var)
+    if linear is not None:
+        return [linear]
+    try:
+        with time_limit(seconds):
+            found = sympy.solve(equation, var, dict=False)
+    except (TimeUp, NotImplementedError, TypeError, ValueError):
+        return []
+    return [(var, value) for value in found if value.is_real is not False]
 
 
 def _at(expr: sympy.Basic, solution) -> sympy.Basic:
@@ -82,7 +97,7 @@ def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
     if spec.kind == "jump":
         return Kink(condition, item.source, "jump", note="the function jumps here")
     if spec.kind == "join":
-        return _join(item, condition, solution, var, loss, budget)
+        return _join(item, condition, var, loss, budget)
     switches = [atom for atom, _ in spec.choices]
     if not any(result.has(atom) for atom in switches):
         if _has_switch_on(result, spec.where):
@@ -106,29 +121,31 @@ def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:
     )
 
 
-def _join(item: FoundKink, condition, solution, var, loss, budget: Budget) -> Kink | None:
+def _join(item: FoundKink, condition, var, loss, budget: Budget) -> Kink | None:
     """Where two branches of cases meet: do values and slopes agree there?"""
     pieces = item.source.args
     index = next(
         (k for k, (_, c) in enumerate(pieces) if c.has(*item.spec.equation)), len(pieces) - 1
     )
-    if index + 1 >= len(pieces) or solution is None:
+    points = solutions(item.spec.where, var)
+    if index + 1 >= len(pieces) or not points:
         return Kink(condition, item.source, "join", note=_UNDECIDED)
     (left, _), (right, _) = pieces[index], pieces[index + 1]
-    value_gap = _at(left - right, solution)
     slopes = sympy.diff(left, var), sympy.diff(right, var)
-    slope_gap = _at(slopes[0] - slopes[1], solution)
-    same_value = _vanishes(value_gap, budget)
-    if same_value is False:
-        return Kink(condition, item.source, "jump", note="the branches do not meet: a jump")
-    same_slope = _vanishes(slope_gap, budget)
-    if same_value and same_slope:
+    verdicts = []
+    for point in points:
+        same_value = _vanishes(_at(left - right, point), budget)
+        if same_value is False:
+            return Kink(condition, item.source, "jump", note="the branches do not meet: a jump")
+        same_slope = _vanishes(_at(slopes[0] - slopes[1], point), budget)
+        verdicts.append((same_value, same_slope))
+    if all(value and slope for value, slope in verdicts):
         return None  # the branches join smoothly
-    if same_value is None or same_slope is None:
+    if any(value is None or slope is None for value, slope in verdicts):
         return Kink(condition, item.source, "join", note=_UNDECIDED)
     ends = None
-    if item.source == loss:
-        ends = tuple(_at(s, solution) for s in slopes)
+    if item.source == loss and len(points) == 1:
+        ends = tuple(_at(slope, points[0]) for slope in slopes)
     return Kink(condition, item.source, "kink", ends, note="the branches' slopes differ here")
 
 

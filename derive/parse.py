@@ -23,7 +23,15 @@ import sympy
 from derive import names
 from derive.errors import ParseError
 from derive.functions import relu, sigmoid, softplus
-from derive.latex_tokens import FUNCTIONS, GREEK, Group, Token, ends_operand, read_tree
+from derive.latex_tokens import (
+    FUNCTIONS,
+    GREEK,
+    Group,
+    Token,
+    ends_operand,
+    normalise_unicode,
+    read_tree,
+)
 
 # Functions applied with parentheses: canonical name -> (SymPy constructor, arity).
 _APPLIED = {
@@ -146,7 +154,7 @@ def parse_loss(
     """
     if not isinstance(source, str):
         raise ParseError("the loss must be a string of LaTeX")
-    source = _strip_math_delimiters(source)
+    source = normalise_unicode(_strip_math_delimiters(source))
     if not source.strip():
         raise ParseError("the loss is empty", source, 0)
     reader = _Reader(source, functions, log_base)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import sympy
 
+from derive.deadline import TimeUp, time_limit
 from derive.engine import derivative_steps
 from derive.errors import DeriveError, ParseError
 from derive.nonsmooth import FORMS, analyse_kinks, cases_of, in_form
@@ -78,12 +79,29 @@ def derive_partial(
         raise DeriveError(str(error)) from None
     step = verify_steps(step, budget)
     derived = step.result
-    verified = status(derived, reference_derivative(expr, var), budget)
     kinks = analyse_kinks(found, derived, var, expr, budget)
     cases = ()
-    result = in_form(derived, form)
+    result = in_form(presentable(derived, budget), form)
+    verified = status(result, reference_derivative(expr, var), budget)
     if form == "cases":
         cases = cases_of(derived) or ()
         if cases:
             result = sympy.Piecewise(*((value, where) for where, value in cases), (derived, True))
     return Partial(var, step, result, kinks, cases, verified)
+
+
+_KEEP_AS_DERIVED = (sympy.sign, sympy.Heaviside, sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs)
+
+
+def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
+    """``result`` simplified when that makes it shorter: x(2b + 2wx − 2y)/2 becomes
+    x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
+    the orientation the user wrote."""
+    if result.has(*_KEEP_AS_DERIVED):
+        return result
+    try:
+        with time_limit(budget.next_slice()):
+            simpler = sympy.simplify(result)
+    except (TimeUp, RecursionError):
+        return result
+    return simpler if sympy.count_ops(simpler) < sympy.count_ops(result) else result

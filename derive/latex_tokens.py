@@ -160,6 +160,9 @@ def tokenize(source: str) -> list[Token]:
         ch = source[i]
         if ch in " \t\n\r~":
             i += 1
+        elif ch == "%":  # a LaTeX comment runs to the end of the line
+            newline = source.find("\n", i)
+            i = n if newline < 0 else newline + 1
         elif ch.isascii() and ch.isalpha():
             tokens.append(Token("letter", ch, i, i + 1))
             i += 1

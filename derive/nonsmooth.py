@@ -37,6 +37,8 @@ def tidy_equation(difference: sympy.Expr) -> sympy.Basic:
         negative = [t for t in terms if t.could_extract_minus_sign()]
     left = sympy.Add(*(t for t in terms if t not in negative))
     right = sympy.Add(*(-t for t in negative))
+    if left.is_number and not right.is_number:
+        left, right = right, left
     return sympy.Eq(left, right, evaluate=False)
 
 
@@ -108,10 +110,29 @@ def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
     chosen = _at(result.xreplace(dict(spec.choices)), solution)
     if not chosen.has(T):
         return None  # every choice gives the same slope: differentiable there
-    ends = evaluated(chosen.xreplace({T: spec.low})), evaluated(chosen.xreplace({T: spec.high}))
+    ends = tuple(
+        refined(evaluated(chosen.xreplace({T: bound})), region) for bound in (spec.low, spec.high)
+    )
     if all(e.is_number and e.is_real for e in ends):
         ends = (sympy.Min(*ends), sympy.Max(*ends))
-    return Kink(condition, item.source, "kink", ends, convention)
+    return Kink(condition, item.source, "kink", ends, refined(convention, region))
+
+
+def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
+    """``expr`` simplified under the region's conditions (δ < 0 turns a cases on δ into one
+    branch)."""
+    if region in (sympy.true, sympy.false) or not expr.has(sympy.Piecewise, sympy.Abs):
+        return expr
+    facts = []
+    for relation in region.atoms(sympy.core.relational.Relational):
+        gap = relation.gts - relation.lts
+        strict = isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan))
+        facts.append(sympy.Q.positive(gap) if strict else sympy.Q.nonnegative(gap))
+    try:
+        with time_limit(0.5):
+            return sympy.refine(expr, sympy.And(*facts))
+    except (TimeUp, NotImplementedError, TypeError, ValueError, AttributeError):
+        return expr
 
 
 def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:

@@ -43,14 +43,15 @@ def _partial(d: Derivation, p: Partial) -> dict:
 
 def as_dict(d: Derivation) -> dict:
     """The derivation as JSON-ready data: the contract's keys first, then derive's extras."""
-    names = {s.name for s in d.expr.free_symbols}
-    names |= {f.func.__name__ for f in d.expr.atoms(AppliedUndef)}
+    functions = sorted({f.func.__name__ for f in d.expr.atoms(AppliedUndef)})
+    names = {s.name for s in d.expr.free_symbols} | set(functions)
     log = "natural" if d.options.get("log_base", "e") == "e" else "base 10"
     return {
         "input": d.source,
         "expression": str(d.expr),
         "symbols": {name: d.spellings.get(name, name) for name in sorted(names)},
         "gradient": {p.var.name: _partial(d, p) for p in d.partials},
+        "functions": functions,
         "readings": [f"{r.math} {r.text}" for r in d.readings],
         "conventions": {"sign(0)": "0", "Heaviside(0)": "1/2", "ReLU'(0)": "0", "log": log},
     }

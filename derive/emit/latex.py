@@ -50,7 +50,7 @@ def label(d: Derivation, item: layout.Label) -> str:
 def aligned_rows(d: Derivation, p: Partial) -> list[str]:
     """The rows of the equation chain, for ``align*`` or ``aligned``."""
     rows = []
-    for k, line in enumerate(layout.chain_lines(p.step)):
+    for k, line in enumerate(layout.partial_lines(p, d.form)):
         labels = "; ".join(label(d, item) for item in line.labels)
         mark = layout.status_mark(line.verified)
         if mark:

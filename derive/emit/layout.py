@@ -54,8 +54,9 @@ def weakest(statuses) -> str:
     return max(statuses, key=_RANK.get) if statuses else PROVED
 
 
-def chain_lines(root: Step) -> list[Line]:
-    """The equation chain from d(expr)/d(var) to the result."""
+def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = None) -> list[Line]:
+    """The equation chain from d(expr)/d(var) to the result; ``final``, when given and
+    different, is the result simplified or written in ``form``, as one more line."""
     lines: list[Line] = []
     current = pending(root)
     frontier = [root]
@@ -88,6 +89,18 @@ def chain_lines(root: Step) -> list[Line]:
         frontier = following
     if not lines or evaluated(lines[-1].expr) != evaluated(root.result):
         lines.append(Line(root.result, (Label("collect terms"),), PROVED))
+    if final is not None and evaluated(final) != evaluated(lines[-1].expr):
+        label = f"written with {'H' if form == 'heaviside' else form}" if form else "simplify"
+        lines.append(Line(final, (Label(label),), PROVED))
+    return lines
+
+
+def partial_lines(partial: Partial, form: str | None) -> list[Line]:
+    """The chain of one partial derivative, ending at the result as shown."""
+    final = None if partial.cases else partial.result
+    lines = chain_lines(partial.step, final, form)
+    if final is not None and lines[-1].expr is final:
+        lines[-1] = Line(final, lines[-1].labels, partial.verified)
     return lines
 
 

@@ -32,7 +32,7 @@ def label(d: Derivation, item: layout.Label) -> str:
 
 def chain(d: Derivation, p: Partial) -> list[str]:
     out = [left_side(d, p)]
-    for line in layout.chain_lines(p.step):
+    for line in layout.partial_lines(p, d.form):
         expr = "  = " + math(d, line.expr)
         labels = "; ".join(label(d, item) for item in line.labels)
         mark = layout.status_mark(line.verified)

@@ -1,0 +1,38 @@
+"""Every example in examples/ runs through the command line once, and its answers are right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sympy
+from click.testing import CliRunner
+
+from cli import main
+from derive.functions import sympy_namespace
+from derive.verify import is_zero, reference_derivative
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.tex"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_derives_and_every_step_is_proved(path):
+    result = CliRunner().invoke(main, ["grad", f"@{path}", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    names = {name: sympy.Symbol(name, real=True) for name in data["symbols"]}
+    functions = {name: sympy.Function(name, real=True) for name in data["functions"]}
+    namespace = {**sympy_namespace(), **names, **functions}
+    loss = sympy.sympify(data["expression"], locals=namespace)
+    for var, partial in data["gradient"].items():
+        assert all(step["verified"] == "proved" for step in partial["steps"]), partial["steps"]
+        assert partial["verified"] == "proved"
+        answer = sympy.sympify(partial["sympy"], locals=namespace)
+        assert is_zero(answer - reference_derivative(loss, names[var]), seconds=30)
+
+
+def test_there_are_the_seeds_and_five_common_losses():
+    stems = {p.stem for p in EXAMPLES}
+    assert {"seed_000_absolute_error", "seed_001_max_margin", "seed_002_parabola"} <= stems
+    assert {"mse", "logistic", "hinge", "huber", "binary_cross_entropy"} <= stems

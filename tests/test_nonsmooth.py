@@ -1,0 +1,97 @@
+"""Kinks, subgradients and the three forms of an answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from derive.api import gradient
+from derive.nonsmooth import cases_of, in_form, linear_solution, tidy_equation
+from derive.verify import evaluated
+from tests.numeric import numpy_function
+
+x, y, t = sympy.symbols("x y t", real=True)
+m = sympy.Function("m_x", real=True)
+w = sympy.Symbol("w", real=True)
+
+
+@pytest.mark.parametrize(
+    "difference,expected",
+    [(m(w) - t, "Eq(m_x(w), t)"), (-sympy.Symbol("Delta", real=True) + x - y, "Eq(Delta + y, x)"), (x, "Eq(x, 0)")],
+    ids=["seed-000", "seed-001", "plain"],
+)
+def test_equations_read_as_written(difference, expected):
+    assert str(tidy_equation(difference)) == expected
+
+
+def test_linear_solution_prefers_data_symbols():
+    assert linear_solution(m(w) - t, w) == (t, m(w))
+    assert linear_solution(x**2 - 1, x) is None
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,form,expected",
+    [
+        (r"|x|", "x", "heaviside", 2 * sympy.Heaviside(x) - 1),
+        (r"\max(x, 0)", "x", "sign", (1 + sympy.sign(x)) / 2),
+        (r"\max(x, 0)", "x", None, sympy.Heaviside(x)),
+        (r"|x|", "x", None, sympy.sign(x)),
+    ],
+    ids=["abs-heaviside", "max-sign", "max-derived", "abs-derived"],
+)
+def test_forms(latex, wrt, form, expected):
+    assert evaluated(gradient(latex, wrt=wrt, form=form).result) == evaluated(expected)
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,form",
+    [(r"|x - y|", "x", "heaviside"), (r"\max(x, y^2)", "x", "sign"), (r"\min(x, 1) + |x|", "x", "heaviside")],
+    ids=["abs", "max", "min-abs"],
+)
+def test_forms_are_equal_everywhere_including_kinks(latex, wrt, form):
+    derived = gradient(latex, wrt=wrt).result
+    converted = gradient(latex, wrt=wrt, form=form).result
+    for value in (-1, 0, sympy.Rational(1, 2), 1):
+        point = {s: value for s in derived.free_symbols}
+        assert evaluated(derived.xreplace(point)) == evaluated(converted.xreplace(point))
+
+
+def test_cases_of_seed_001():
+    partial = gradient(r"\max(\Delta + s_c - s, 0)", wrt="s", form="cases").partials[0]
+    values = {str(where): value for where, value in partial.cases}
+    assert values == {"Delta - s + s_c > 0": -1, "Delta - s + s_c < 0": 0}
+    (kink,) = partial.kinks
+    assert kink.subgradient == (-1, 0) and kink.convention == -sympy.S.Half
+
+
+def test_cases_drop_impossible_regions():
+    rows = cases_of(sympy.sign(x) + sympy.sign(x - 1))
+    assert len(rows) == 3
+    assert {v for _, v in rows} == {2, 0, -2}
+
+
+def test_cases_form_result_is_right_everywhere():
+    partial = gradient(r"|x - 1| + \max(x, 0)", wrt="x", form="cases").partials[0]
+    derived = gradient(r"|x - 1| + \max(x, 0)", wrt="x").result
+    f, g = numpy_function(partial.result, [x]), numpy_function(derived, [x])
+    points = np.linspace(-3, 3, 601)
+    np.testing.assert_allclose(f(points), g(points))
+
+
+def test_seed_000_subgradient_is_symbolic():
+    (kink,) = gradient(r"|m_x(w) - t|", wrt="w").partials[0].kinks
+    derivative = sympy.Derivative(m(w), w)
+    assert set(kink.subgradient) == {derivative, -derivative}
+    assert kink.convention == 0
+
+
+def test_kink_inside_a_branch_keeps_its_region():
+    huber = r"\begin{cases} \frac{1}{2}x^2 & |x| \le \delta \\ \delta(|x| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}"
+    (kink,) = gradient(huber, wrt="x").partials[0].kinks
+    assert "delta < 0" in str(kink.condition)
+
+
+def test_kinks_of_a_three_way_max():
+    kinks = gradient(r"\max(x, y, 1)", wrt="x").partials[0].kinks
+    assert {str(k.condition) for k in kinks} == {"Eq(x, y)", "Eq(x, 1)"}

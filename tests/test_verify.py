@@ -1,0 +1,69 @@
+"""Proof, numeric check and failure: each verdict happens when it should, and only then."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sympy
+
+from derive.deadline import TimeUp, time_limit
+from derive.steps import CHECKED, FAILED, PROVED, Step
+from derive.verify import Budget, is_zero, numerically_equal, status, verify_steps
+
+x, y = sympy.symbols("x y", real=True)
+m = sympy.Function("m", real=True)
+
+
+@pytest.mark.parametrize(
+    "claimed,reference,verdict",
+    [
+        (2 * x, sympy.diff(x**2, x), PROVED),
+        (sympy.cos(x) ** 2 - sympy.sin(x) ** 2, sympy.cos(2 * x), PROVED),
+        (sympy.sign(x - y, evaluate=False), -sympy.sign(y - x), PROVED),
+        (sympy.Heaviside(x, 0), sympy.Piecewise((1, x > 0), (0, True)), PROVED),
+        (sympy.Derivative(m(x), x), sympy.diff(m(x), x), PROVED),
+        (3 * x, 2 * x, FAILED),
+        (sympy.sign(x), sympy.S.One, FAILED),
+    ],
+    ids=["power", "trig-identity", "sign-orientation", "relu-step", "unknown", "wrong", "sign-not-one"],
+)
+def test_status(claimed, reference, verdict):
+    assert status(claimed, reference, Budget(10)) == verdict
+
+
+def test_numeric_check_when_sympy_cannot_decide(monkeypatch):
+    import derive.verify as verify
+
+    monkeypatch.setattr(verify, "is_zero", lambda expr, seconds: None)
+    assert status(sympy.cos(x) ** 2 + sympy.sin(x) ** 2, sympy.S.One, Budget()) == CHECKED
+
+
+def test_numeric_check_finds_a_disagreement():
+    assert numerically_equal(sympy.Abs(x), x) is False
+    assert numerically_equal(sympy.exp(sympy.exp(sympy.exp(x))), sympy.exp(sympy.exp(sympy.exp(x))))
+
+
+def test_numeric_check_with_unknown_functions():
+    assert numerically_equal(sympy.Derivative(m(x), x) * 2, 2 * sympy.Derivative(m(x), x))
+    assert numerically_equal(sympy.Derivative(m(x), x), m(x)) is False
+
+
+def test_a_wrong_step_is_marked_failed_not_hidden():
+    wrong = Step("power rule", x**2, x, 3 * x, 3 * x)
+    assert verify_steps(wrong).verified == FAILED
+
+
+def test_is_zero_gives_up_within_its_time():
+    started = time.monotonic()
+    hard = sympy.expand((x + y + 1) ** 30) - sympy.expand((x + y + 1) ** 30 + 1)
+    assert is_zero(hard, seconds=0.2) in (None, False)
+    assert time.monotonic() - started < 5
+
+
+def test_time_limits_nest():
+    with pytest.raises(TimeUp):
+        with time_limit(0.3):
+            with time_limit(5):
+                pass
+            time.sleep(1)

@@ -14,7 +14,7 @@ import click
 from derive import __version__
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
-TIME_LIMIT = 60.0
+TIME_LIMIT = 30.0
 
 
 def read_loss(loss: str) -> str:
@@ -81,28 +81,45 @@ def main():
 @main.command()
 @click.argument("loss")
 @click.option(
-    "--wrt", "wrt", multiple=True, metavar="V",
+    "--wrt",
+    "wrt",
+    multiple=True,
+    metavar="V",
     help="Differentiate with respect to V (LaTeX such as s_c or \\Delta, or a name such as "
     "Delta). Repeat for several. Default: every symbol, sorted.",
 )
 @click.option(
-    "--form", type=click.Choice(["sign", "heaviside", "cases"]), default=None,
+    "--form",
+    type=click.Choice(["sign", "heaviside", "cases"]),
+    default=None,
     help="Write the switches of |u|, max and min with sign(u), with the Heaviside step H(u), "
     "or as cases region by region. Default: as derived (sign for |u|, H for max and min).",
 )
 @click.option(
-    "--format", "format_", type=click.Choice(FORMATS), default="text", show_default=True,
+    "--format",
+    "format_",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
     help="Output: text for a terminal, LaTeX for notes, Markdown (GitHub, Jupyter), HTML, JSON.",
 )
-@click.option("--standalone", is_flag=True, help="With --format latex: a whole document for pdflatex.")
+@click.option(
+    "--standalone", is_flag=True, help="With --format latex: a whole document for pdflatex."
+)
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 @click.option(
-    "--function", "functions", multiple=True, metavar="NAME",
+    "--function",
+    "functions",
+    multiple=True,
+    metavar="NAME",
     help="Read NAME(...) as an unknown function even when the parentheses hold an expression "
     "(g(w x) instead of the product g·(w x)). Repeat for several.",
 )
 @click.option(
-    "--log-base", type=click.Choice(["e", "10"]), default="e", show_default=True,
+    "--log-base",
+    type=click.Choice(["e", "10"]),
+    default="e",
+    show_default=True,
     help="What \\log without a subscript means: the natural logarithm (e) or base 10.",
 )
 @click.option("--where", "where", multiple=True, hidden=True)
@@ -121,8 +138,9 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
     def work():
         import derive
 
-        derivation = derive.gradient(source, wrt=list(wrt) or None, form=form,
-                                     functions=functions, log_base=log_base)
+        derivation = derive.gradient(
+            source, wrt=list(wrt) or None, form=form, functions=functions, log_base=log_base
+        )
         if format_ == "latex":
             return derivation.latex(standalone=standalone)
         return {
@@ -137,8 +155,12 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
 
 @main.command()
 @click.option(
-    "--format", "format_", type=click.Choice(["text", "latex", "markdown", "json"]),
-    default="text", show_default=True, help="How to print the table.",
+    "--format",
+    "format_",
+    type=click.Choice(["text", "latex", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the table.",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
 def rules(format_, output):

@@ -15,6 +15,8 @@ from derive.steps import Derivation, Partial
 from derive.verify import Budget, reference_derivative, status, verify_steps
 from rules.registry import UnknownHead
 
+MAX_DEFAULT_VARIABLES = 16
+
 
 def gradient(
     latex: str,
@@ -56,6 +58,11 @@ def resolve_variables(loss: ParsedLoss, wrt) -> list[sympy.Symbol]:
     if wrt is None or (not isinstance(wrt, str) and not list(wrt)):
         if not loss.symbols:
             raise DeriveError("the loss has no variables: its derivative is 0 everywhere")
+        if len(loss.symbols) > MAX_DEFAULT_VARIABLES:
+            raise DeriveError(
+                f"the loss has {len(loss.symbols)} symbols; name the ones to differentiate by "
+                f"with --wrt (without it derive takes at most {MAX_DEFAULT_VARIABLES})"
+            )
         return loss.symbols
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     variables: list[sympy.Symbol] = []
@@ -90,6 +97,7 @@ def derive_partial(
     return Partial(var, step, result, kinks, cases, verified)
 
 
+_SIMPLE = 4  # operations; a result this small is left as it is
 _KEEP_AS_DERIVED = (sympy.sign, sympy.Heaviside, sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs)
 
 
@@ -97,7 +105,7 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     """``result`` simplified when that makes it shorter: x(2b + 2wx − 2y)/2 becomes
     x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
     the orientation the user wrote."""
-    if result.has(*_KEEP_AS_DERIVED):
+    if result.has(*_KEEP_AS_DERIVED) or sympy.count_ops(result) <= _SIMPLE:
         return result
     try:
         with time_limit(budget.next_slice()):

@@ -53,7 +53,7 @@ class _Walker:
         regions = answer.regions or (sympy.true,) * len(answer.parts)
         substeps = tuple(
             self.derive(part, sympy.And(region, where))
-            for part, where in zip(answer.parts, regions)
+            for part, where in zip(answer.parts, regions, strict=True)
         )
         rewrite = answer.combine([pending(s) for s in substeps])
         result = answer.combine([s.result for s in substeps])

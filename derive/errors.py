@@ -26,11 +26,6 @@ class ParseError(DeriveError):
             return ""
         return self.source[self.column : self.column + self.length]
 
-    def located(self, source: str, offset: int = 0) -> ParseError:
-        """The same error, for ``source`` when this one was raised on a piece starting at ``offset``."""
-        column = None if self.column is None else self.column + offset
-        return ParseError(self.message, source, column, self.length)
-
     def caret(self) -> str:
         """The input with a caret under the offending column, for a terminal."""
         if self.column is None or not self.source:

@@ -117,7 +117,7 @@ def _fail(message: str, source: str, col: int, length: int = 1):
 
 
 def _read_braced(source: str, start: int) -> tuple[str, int]:
-    """The text inside the ``{…}`` that starts at ``start`` (after spaces), and the index after it."""
+    """The text inside the ``{…}`` at ``start`` (after spaces), and the index after it."""
     i = start
     while i < len(source) and source[i] == " ":
         i += 1
@@ -266,7 +266,9 @@ def _read_sized_delimiter(source: str, i: int, end: int, name: str, tokens: list
         m = _COMMAND.match(source, j)
         command = m.group(1) if m else ""
         if command not in DELIMITER_COMMANDS:
-            _fail(f"\\{name} needs a delimiter such as ( or |", source, i, (m.end() if m else j) - i)
+            _fail(
+                f"\\{name} needs a delimiter such as ( or |", source, i, (m.end() if m else j) - i
+            )
         delim, after = DELIMITER_COMMANDS[command][1], m.end()
     elif source[j] == ".":
         _fail(f"\\{name}. (an invisible delimiter) is not supported", source, i, j + 1 - i)
@@ -318,7 +320,7 @@ def group(source: str, tokens: list[Token]) -> Group:
             )
             _fail(
                 f"expected '{expected}' to close the '{_opener_text(top)}' at column "
-                f"{top.col + 1}, found '{source[token.col:token.end]}'",
+                f"{top.col + 1}, found '{source[token.col : token.end]}'",
                 source,
                 token.col,
                 token.end - token.col,
@@ -338,7 +340,9 @@ def group(source: str, tokens: list[Token]) -> Group:
         elif token.kind == "bar":
             top = stack[-1]
             items = top.items
-            closes = top.kind == token.text and not top.explicit and items and ends_operand(items[-1])
+            closes = (
+                top.kind == token.text and not top.explicit and items and ends_operand(items[-1])
+            )
             if closes:
                 pop(token.text, token)
             else:

@@ -85,7 +85,8 @@ _COMMAND = re.compile(r"\\[A-Za-z]+")
 
 
 def latex_to_text(latex: str) -> str:
-    """A LaTeX name in Unicode for a terminal: ``\\hat{y}`` → ŷ, ``\\Delta`` → Δ, ``w_{12}`` → w_12."""
+    """A LaTeX name in Unicode for a terminal: ``\\hat{y}`` → ŷ, ``\\Delta`` → Δ,
+    ``w_{12}`` → w_12."""
 
     def accent(match):
         inner = latex_to_text(match.group("braced") or match.group("bare"))

@@ -103,7 +103,9 @@ def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
     switches = [atom for atom, _ in spec.choices]
     if not any(result.has(atom) for atom in switches):
         if _has_switch_on(result, spec.where):
-            return Kink(condition, item.source, "kink", note="derive could not find the subgradient")
+            return Kink(
+                condition, item.source, "kink", note="derive could not find the subgradient"
+            )
         return None  # the derivative does not switch here: differentiable after all
     at_zero = {atom: atom.func(0, *atom.args[1:]) for atom in switches}
     convention = _at(evaluated(result.xreplace(at_zero)), solution)
@@ -137,9 +139,7 @@ def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
 
 def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:
     targets = {evaluated(where), evaluated(-where)}
-    return any(
-        evaluated(atom.args[0]) in targets for atom in expr.atoms(sympy.sign, Heaviside)
-    )
+    return any(evaluated(atom.args[0]) in targets for atom in expr.atoms(sympy.sign, Heaviside))
 
 
 def _join(item: FoundKink, condition, var, loss, budget: Budget) -> Kink | None:
@@ -212,7 +212,9 @@ def _orientation(arg: sympy.Expr) -> tuple[sympy.Expr, int]:
     arg = evaluated(arg)
     terms = sympy.Add.make_args(arg)
     negative = sum(1 for t in terms if t.could_extract_minus_sign())
-    if negative * 2 > len(terms) or (negative * 2 == len(terms) and terms[0].could_extract_minus_sign()):
+    if negative * 2 > len(terms) or (
+        negative * 2 == len(terms) and terms[0].could_extract_minus_sign()
+    ):
         return evaluated(-arg), -1
     return arg, 1
 
@@ -221,7 +223,9 @@ def _switches(expr: sympy.Expr) -> list:
     return [a for a in expr.atoms(sympy.sign, Heaviside) if a.args[0].free_symbols]
 
 
-def cases_of(expr: sympy.Expr, region=sympy.true) -> tuple[tuple[sympy.Basic, sympy.Expr], ...] | None:
+def cases_of(
+    expr: sympy.Expr, region=sympy.true
+) -> tuple[tuple[sympy.Basic, sympy.Expr], ...] | None:
     """The value of ``expr`` region by region, with no sign or Heaviside left in the values;
     None when there are more than MAX_CASE_SWITCHES distinct switches."""
     if isinstance(expr, sympy.Piecewise):
@@ -244,7 +248,7 @@ def cases_of(expr: sympy.Expr, region=sympy.true) -> tuple[tuple[sympy.Basic, sy
     rows = []
     for signs in product((1, -1), repeat=len(canon)):
         substitution, conditions = {}, []
-        for (key, atoms), s in zip(canon.items(), signs):
+        for (key, atoms), s in zip(canon.items(), signs, strict=True):
             conditions.append(key > 0 if s > 0 else key < 0)
             for atom, orientation in atoms:
                 positive = s * orientation > 0

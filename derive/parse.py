@@ -431,7 +431,11 @@ class _Reader:
         k += 1
         if k < len(items) and isinstance(items[k], Group) and items[k].kind == "[":
             bracket = items[k]
-            index = "[" + self.placeholder(self.expression(bracket.items, bracket.col, bracket.end)) + "]"
+            index = (
+                "["
+                + self.placeholder(self.expression(bracket.items, bracket.col, bracket.end))
+                + "]"
+            )
             k += 1
         radicand, after = self.argument(items, k, sqrt, "an argument, as in \\sqrt{x}")
         fragment.add(r"\sqrt" + index + radicand, sqrt.col, operand=True)
@@ -440,7 +444,8 @@ class _Reader:
     # -- functions ------------------------------------------------------------------------
 
     def function(self, items: list, k: int, fragment: _Fragment, key: str) -> int:
-        """``\\sin(x)``, ``\\log_2(x)``, ``\\max(a, b, c)``, ``\\sin^2 x``, ``\\operatorname{ReLU}(u)``."""
+        """A function applied: ``\\sin(x)``, ``\\log_2(x)``, ``\\max(a, b, c)``, ``\\sin^2 x``,
+        ``\\operatorname{ReLU}(u)``."""
         head = items[k]
         k += 1
         base = power = None
@@ -527,7 +532,9 @@ class _Reader:
             return sympy.sign(arg, evaluate=False)
         if key == "sigmoid":
             self.note(
-                r"\sigma(u) = \frac{1}{1 + e^{-u}}", "is the logistic sigmoid", "σ(u) = 1/(1 + e^(−u))"
+                r"\sigma(u) = \frac{1}{1 + e^{-u}}",
+                "is the logistic sigmoid",
+                "σ(u) = 1/(1 + e^(−u))",
             )
         return _APPLIED[key](arg)
 
@@ -611,7 +618,9 @@ class _Reader:
             return self.source[sub.col + 1 : sub.end - 1].strip(), k + 2
         if isinstance(sub, Token) and sub.kind in ("letter", "number", "command", "font"):
             if sub.kind == "number":
-                return sub.text[0], (k + 2 if len(sub.text) == 1 else self._split_number(items, k + 1))
+                return sub.text[0], (
+                    k + 2 if len(sub.text) == 1 else self._split_number(items, k + 1)
+                )
             return self.source[sub.col : sub.end], k + 2
         self.fail("'_' needs a subscript after it", underscore)
         raise AssertionError  # unreachable
@@ -656,9 +665,15 @@ class _Reader:
     def name_piece(self, items: list, k: int, fragment: _Fragment) -> int:
         """A symbol, or an applied function when parentheses follow and the name is one."""
         name, after = self.name(items, k)
-        follows = after < len(items) and isinstance(items[after], Group) and items[after].kind == "("
+        follows = (
+            after < len(items) and isinstance(items[after], Group) and items[after].kind == "("
+        )
         head = items[k]
-        if head.kind == "font" and head.text == r"\operatorname" and name.ident not in self.declared:
+        if (
+            head.kind == "font"
+            and head.text == r"\operatorname"
+            and name.ident not in self.declared
+        ):
             self.fail(
                 f"unknown function {self._text(head)}; pass --function {name.ident} "
                 "to read it as an unknown function",
@@ -718,7 +733,9 @@ class _Reader:
         function = sympy.Function(ident, real=True)
         value = function(*args)
         shown = ", ".join(self.spelling(a) for a in args)
-        plain = ", ".join(names.latex_to_text(self.spelling(a)) if a.is_Symbol else str(a) for a in args)
+        plain = ", ".join(
+            names.latex_to_text(self.spelling(a)) if a.is_Symbol else str(a) for a in args
+        )
         self.note(
             f"{latex}({shown})",
             f"is an unknown function of {plain}",
@@ -804,7 +821,7 @@ class _Reader:
         if not ops:
             self.fail("a condition needs a comparison such as x > 0", items[0])
         values = []
-        for side, op in zip(sides, ops + [None]):
+        for side, op in zip(sides, ops + [None], strict=True):
             if not side:
                 self.fail("a comparison is missing a side", op or ops[-1])
             values.append(self.expression(side, side[0].col, side[-1].end))
@@ -825,7 +842,11 @@ class _Reader:
             raw = _latex2sympy(text)
         except Exception as error:  # the library raises bare Exceptions with a caret drawing
             column = _caret_column(str(error))
-            col = fragment.origins[min(column, len(fragment.origins) - 1)] if column is not None else None
+            col = (
+                fragment.origins[min(column, len(fragment.origins) - 1)]
+                if column is not None
+                else None
+            )
             self.fail("cannot read this", col=col)
         return self.rebuild(raw)
 
@@ -910,5 +931,3 @@ def _strip_punctuation(items: list) -> list:
 def _function_key(name: str) -> str:
     key = name.strip().lower()
     return key
-
-

@@ -65,7 +65,9 @@ def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
         return None
     try:
         with time_limit(seconds):
-            flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
+            flat = sympy.expand(
+                expr, power_base=False, power_exp=False, multinomial=False, log=False
+            )
             if flat == 0:
                 return True
             if sympy.simplify(expr) == 0:
@@ -98,7 +100,9 @@ def random_point(symbols, rng: random.Random) -> dict[sympy.Symbol, sympy.Float]
     return {s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.2, 2.0), 30) for s in symbols}
 
 
-def numerically_equal(a: sympy.Expr, b: sympy.Expr, points: int = 8, seed: int = SEED) -> bool | None:
+def numerically_equal(
+    a: sympy.Expr, b: sympy.Expr, points: int = 8, seed: int = SEED
+) -> bool | None:
     """Whether ``a`` and ``b`` agree at seeded random points: True if at 3 or more points and
     never disagreeing; False on a disagreement; None when no point could be compared."""
     unknowns = _unknowns([a, b])

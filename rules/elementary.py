@@ -6,7 +6,24 @@ Each rule gives the outer derivative f'(u); the engine multiplies by du/dx (the 
 from __future__ import annotations
 
 import sympy
-from sympy import Pow, cos, cosh, cot, coth, csc, csch, exp, log, sec, sech, sin, sinh, sqrt, tan, tanh
+from sympy import (
+    Pow,
+    cos,
+    cosh,
+    cot,
+    coth,
+    csc,
+    csch,
+    exp,
+    log,
+    sec,
+    sech,
+    sin,
+    sinh,
+    sqrt,
+    tan,
+    tanh,
+)
 
 from rules.registry import Outer, rule
 
@@ -26,7 +43,7 @@ def natural_log(expr, var):
 
 
 def _log_base(expr, var):
-    """``expr`` as (u, b) when it is SymPy's form log(u)/log(b) of a logarithm to a constant base."""
+    """``expr`` as (u, b) when it is log(u)/log(b): SymPy's form of log to a constant base b."""
     if not expr.is_Mul or len(expr.args) != 2:
         return None
     for log_u, inverse in (expr.args, expr.args[::-1]):
@@ -119,7 +136,9 @@ def arctangent(expr, var):
 
 
 @rule(
-    sympy.acot, name="arccotangent", formula=r"\frac{d}{du}\operatorname{arccot} u = -\frac{1}{1 + u^2}"
+    sympy.acot,
+    name="arccotangent",
+    formula=r"\frac{d}{du}\operatorname{arccot} u = -\frac{1}{1 + u^2}",
 )
 def arccotangent(expr, var):
     """d/du arccot u = −1/(1 + u²)"""

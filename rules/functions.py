@@ -11,12 +11,15 @@ from rules.registry import Expansion, rule
 @rule(
     AppliedUndef,
     name="unknown function",
-    formula=r"\frac{d}{dx} f(u_1, \ldots, u_n) = \sum_i \frac{\partial f}{\partial u_i}\,\frac{du_i}{dx}",
+    formula=r"\frac{d}{dx} f(u_1, \ldots, u_n) "
+    r"= \sum_i \frac{\partial f}{\partial u_i}\,\frac{du_i}{dx}",
 )
 def unknown_function(expr, var):
     """d/dx f(u₁, …, uₙ) = Σᵢ ∂f/∂uᵢ · duᵢ/dx; for f(x) itself, f'(x)"""
     partials = [expr.fdiff(i + 1) for i in range(len(expr.args))]
-    return Expansion(expr.args, lambda ds: sympy.Add(*(p * d for p, d in zip(partials, ds))))
+    return Expansion(
+        expr.args, lambda ds: sympy.Add(*(p * d for p, d in zip(partials, ds, strict=True)))
+    )
 
 
 def _derivative_of_unknown(expr, var) -> bool:

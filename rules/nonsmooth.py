@@ -13,7 +13,7 @@ import sympy
 from sympy import Heaviside, Max, Min, Piecewise
 
 from derive.functions import relu
-from rules.registry import T, Expansion, KinkSpec, Outer, rule
+from rules.registry import Expansion, KinkSpec, Outer, T, rule
 
 
 def _sign(u):
@@ -106,7 +106,9 @@ def _extremum_kinks(switch):
         for i, j in combinations(range(len(args)), 2):
             if args[i].has(var) or args[j].has(var):
                 choices = ((switch(args, i), T), (switch(args, j), 1 - T))
-                specs.append(KinkSpec(args[i] - args[j], choices=choices, equation=(args[i], args[j])))
+                specs.append(
+                    KinkSpec(args[i] - args[j], choices=choices, equation=(args[i], args[j]))
+                )
         return specs
 
     kinks.__doc__ = "max and min bend where two arguments tie; there the subgradients are the "
@@ -123,7 +125,9 @@ def _extremum_kinks(switch):
 def maximum(expr, var):
     """d/dx max(a₁, …, aₙ) = Σᵢ H(aᵢ − max of the others) · daᵢ/dx"""
     args = expr.args
-    return Expansion(args, lambda ds: sympy.Add(*(max_switch(args, i) * d for i, d in enumerate(ds))))
+    return Expansion(
+        args, lambda ds: sympy.Add(*(max_switch(args, i) * d for i, d in enumerate(ds)))
+    )
 
 
 @rule(
@@ -135,7 +139,9 @@ def maximum(expr, var):
 def minimum(expr, var):
     """d/dx min(a₁, …, aₙ) = Σᵢ H(min of the others − aᵢ) · daᵢ/dx"""
     args = expr.args
-    return Expansion(args, lambda ds: sympy.Add(*(min_switch(args, i) * d for i, d in enumerate(ds))))
+    return Expansion(
+        args, lambda ds: sympy.Add(*(min_switch(args, i) * d for i, d in enumerate(ds)))
+    )
 
 
 def piecewise_kinks(expr, var):
@@ -170,6 +176,6 @@ def cases(expr, var):
     values = tuple(v for v, _ in expr.args)
 
     def combine(ds):
-        return Piecewise(*zip(ds, conditions))
+        return Piecewise(*zip(ds, conditions, strict=True))
 
     return Expansion(values, combine, regions=_regions(expr))

@@ -22,7 +22,15 @@ def test_version():
 def test_help_describes_every_option():
     result = run("grad", "--help")
     assert result.exit_code == 0
-    for option in ("--wrt", "--form", "--format", "--standalone", "--output", "--function", "--log-base"):
+    for option in (
+        "--wrt",
+        "--form",
+        "--format",
+        "--standalone",
+        "--output",
+        "--function",
+        "--log-base",
+    ):
         assert option in result.output
 
 
@@ -35,7 +43,9 @@ def test_seed_000():
 
 
 def test_seed_001_cases():
-    result = run("grad", r"\max(\Delta + s_c - s, 0)", "--wrt", "s", "--wrt", "s_c", "--form", "cases")
+    result = run(
+        "grad", r"\max(\Delta + s_c - s, 0)", "--wrt", "s", "--wrt", "s_c", "--form", "cases"
+    )
     assert result.exit_code == 0
     assert "−1  where Δ + s_c − s > 0" in result.output
     assert "1  where Δ + s_c − s > 0" in result.output
@@ -48,7 +58,9 @@ def test_seed_002():
 
 
 def test_logistic_reads_a_product_and_the_natural_log():
-    result = run("grad", r"\log(1 + e^{-y(w x + b)})", "--wrt", "w", "--wrt", "b", "--format", "json")
+    result = run(
+        "grad", r"\log(1 + e^{-y(w x + b)})", "--wrt", "w", "--wrt", "b", "--format", "json"
+    )
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert data["expression"] == "log(1 + exp(-y*(b + w*x)))"
@@ -69,7 +81,9 @@ def test_every_format(format_):
 
 def test_standalone_document():
     result = run("grad", "x^2", "--format", "latex", "--standalone")
-    assert result.output.startswith(r"\documentclass") and result.output.rstrip().endswith(r"\end{document}")
+    assert result.output.startswith(r"\documentclass") and result.output.rstrip().endswith(
+        r"\end{document}"
+    )
 
 
 def test_loss_from_stdin_and_file(tmp_path):
@@ -87,8 +101,12 @@ def test_output_file(tmp_path):
 
 
 def test_function_option():
-    data = json.loads(run("grad", "y(w x)", "--function", "y", "--wrt", "w", "--format", "json").output)
-    assert "Subs" in data["gradient"]["w"]["sympy"] or "Derivative" in data["gradient"]["w"]["sympy"]
+    data = json.loads(
+        run("grad", "y(w x)", "--function", "y", "--wrt", "w", "--format", "json").output
+    )
+    assert (
+        "Subs" in data["gradient"]["w"]["sympy"] or "Derivative" in data["gradient"]["w"]["sympy"]
+    )
 
 
 def test_log_base_option():
@@ -102,10 +120,18 @@ BAD = [
     ("empty", ["grad", ""], "the loss is empty"),
     ("wrt-not-in-loss", ["grad", "x^2", "--wrt", "z"], "'z' is not a symbol of the loss"),
     ("deep-nesting", ["grad", "(" * 10000 + "x" + ")" * 10000], "derive reads at most"),
-    ("nesting-limit", ["grad", r"\left(" * 300 + "x" + r"\right)" * 300], "nest more than 60 levels"),
+    (
+        "nesting-limit",
+        ["grad", r"\left(" * 300 + "x" + r"\right)" * 300],
+        "nest more than 60 levels",
+    ),
     ("keyword-names", ["grad", r"\mathit{lambda} + \mathit{def}", "--wrt", "z"], "its symbols are"),
     ("missing-file", ["grad", "@/no/such/file.tex"], "cannot read"),
-    ("standalone-without-latex", ["grad", "x", "--standalone"], "--standalone goes with --format latex"),
+    (
+        "standalone-without-latex",
+        ["grad", "x", "--standalone"],
+        "--standalone goes with --format latex",
+    ),
     ("where-not-yet", ["grad", "x", "--where", "x = y"], "--where is not supported yet"),
     ("tower", ["grad", "2^{2^{2^{2^{2^2}}}}"], "digits"),
 ]
@@ -125,7 +151,9 @@ def test_caret_under_the_column():
     assert lines[1].index(r"\foo") == lines[2].index("^")
 
 
-@pytest.mark.parametrize("latex", [r"x^{10^{10}}", r"(x+1)^{100000}"], ids=["huge-exponent", "huge-power"])
+@pytest.mark.parametrize(
+    "latex", [r"x^{10^{10}}", r"(x+1)^{100000}"], ids=["huge-exponent", "huge-power"]
+)
 def test_hostile_but_valid_input_is_answered(latex):
     result = run("grad", latex)
     assert result.exit_code == 0 and "Result:" in result.output

@@ -42,7 +42,10 @@ def test_standalone_latex_compiles(name, tmp_path):
     document.write_text(derive.gradient(source, wrt=wrt, form=form).latex(standalone=True))
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", document.name],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stdout[-2000:]
     assert (tmp_path / "notes.pdf").stat().st_size > 1000
@@ -73,7 +76,9 @@ def test_failed_steps_are_printed(monkeypatch):
 def _all(step, verdict):
     import dataclasses
 
-    return dataclasses.replace(step, verified=verdict, substeps=tuple(_all(s, verdict) for s in step.substeps))
+    return dataclasses.replace(
+        step, verified=verdict, substeps=tuple(_all(s, verdict) for s in step.substeps)
+    )
 
 
 def test_markdown_has_math_blocks():
@@ -102,7 +107,9 @@ def test_json_follows_the_contract():
 
 
 def test_json_strings_read_back_with_sympify():
-    data = json.loads(derive.gradient(r"\frac{1}{2}(y - \hat{y})^2 + \lambda w^2 + \beta").to_json())
+    data = json.loads(
+        derive.gradient(r"\frac{1}{2}(y - \hat{y})^2 + \lambda w^2 + \beta").to_json()
+    )
     names = set(data["symbols"])
     for partial in data["gradient"].values():
         read = sympy.sympify(partial["sympy"])
@@ -131,7 +138,13 @@ def test_printers(expr, expected_text, expected_latex):
 
 @pytest.mark.parametrize(
     "spelling,shown",
-    [(r"\hat{y}", "y\u0302"), (r"\Delta", "Δ"), (r"w_{12}", "w_12"), (r"\mathit{loss}", "loss"), (r"\bar x_i", "x̄_i")],
+    [
+        (r"\hat{y}", "y\u0302"),
+        (r"\Delta", "Δ"),
+        (r"w_{12}", "w_12"),
+        (r"\mathit{loss}", "loss"),
+        (r"\bar x_i", "x̄_i"),
+    ],
     ids=["hat", "Delta", "w12", "mathit", "bar"],
 )
 def test_names_in_a_terminal(spelling, shown):

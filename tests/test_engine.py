@@ -49,9 +49,13 @@ def trees(depth: int) -> st.SearchStrategy:
 def test_random_trees_match_sympy(expr):
     step, _ = derivative_steps(expr, x)
     step = verify_steps(step, Budget(6))
-    assert all(s.verified != FAILED for s in step.walk()), [(s.rule, s.expr) for s in step.walk() if s.verified == FAILED]
+    assert all(s.verified != FAILED for s in step.walk()), [
+        (s.rule, s.expr) for s in step.walk() if s.verified == FAILED
+    ]
     difference = step.result - reference_derivative(expr, x)
-    assert is_zero(difference, seconds=5) or numerically_equal(step.result, reference_derivative(expr, x))
+    assert is_zero(difference, seconds=5) or numerically_equal(
+        step.result, reference_derivative(expr, x)
+    )
 
 
 def test_chain_rule_has_outer_and_inner_steps():

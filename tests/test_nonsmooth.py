@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from derive.api import gradient
-from derive.nonsmooth import cases_of, in_form, linear_solution, tidy_equation
+from derive.nonsmooth import cases_of, linear_solution, tidy_equation
 from derive.verify import evaluated
 from tests.numeric import numpy_function
 
@@ -18,7 +18,11 @@ w = sympy.Symbol("w", real=True)
 
 @pytest.mark.parametrize(
     "difference,expected",
-    [(m(w) - t, "Eq(m_x(w), t)"), (-sympy.Symbol("Delta", real=True) + x - y, "Eq(Delta + y, x)"), (x, "Eq(x, 0)")],
+    [
+        (m(w) - t, "Eq(m_x(w), t)"),
+        (-sympy.Symbol("Delta", real=True) + x - y, "Eq(Delta + y, x)"),
+        (x, "Eq(x, 0)"),
+    ],
     ids=["seed-000", "seed-001", "plain"],
 )
 def test_equations_read_as_written(difference, expected):
@@ -46,7 +50,11 @@ def test_forms(latex, wrt, form, expected):
 
 @pytest.mark.parametrize(
     "latex,wrt,form",
-    [(r"|x - y|", "x", "heaviside"), (r"\max(x, y^2)", "x", "sign"), (r"\min(x, 1) + |x|", "x", "heaviside")],
+    [
+        (r"|x - y|", "x", "heaviside"),
+        (r"\max(x, y^2)", "x", "sign"),
+        (r"\min(x, 1) + |x|", "x", "heaviside"),
+    ],
     ids=["abs", "max", "min-abs"],
 )
 def test_forms_are_equal_everywhere_including_kinks(latex, wrt, form):
@@ -87,7 +95,10 @@ def test_seed_000_subgradient_is_symbolic():
 
 
 def test_kink_inside_a_branch_keeps_its_region():
-    huber = r"\begin{cases} \frac{1}{2}x^2 & |x| \le \delta \\ \delta(|x| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}"
+    huber = (
+        r"\begin{cases} \frac{1}{2}x^2 & |x| \le \delta \\ "
+        r"\delta(|x| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}"
+    )
     (kink,) = gradient(huber, wrt="x").partials[0].kinks
     assert "delta < 0" in str(kink.condition)
 

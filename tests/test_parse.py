@@ -147,7 +147,8 @@ VALID = [
     # cases
     (
         "cases-huber",
-        r"\begin{cases} \frac{1}{2}x^2 & |x| \le \delta \\ \delta(|x| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}",
+        r"\begin{cases} \frac{1}{2}x^2 & |x| \le \delta \\ "
+        r"\delta(|x| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}",
         Piecewise((x**2 / 2, Abs(x) <= delta), (delta * (Abs(x) - delta / 2), True)),
     ),
     (
@@ -238,7 +239,13 @@ def test_definition_keeps_its_name():
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("s_c", "s_c"), (r"\Delta", "Delta"), ("Delta", "Delta"), (r"\hat{y}", "y_hat"), ("y_hat", "y_hat")],
+    [
+        ("s_c", "s_c"),
+        (r"\Delta", "Delta"),
+        ("Delta", "Delta"),
+        (r"\hat{y}", "y_hat"),
+        ("y_hat", "y_hat"),
+    ],
     ids=["latex-subscript", "latex-greek", "identifier", "latex-hat", "identifier-hat"],
 )
 def test_names_for_wrt(text, expected):
@@ -277,7 +284,12 @@ MALFORMED = [
     ("stray-character", r"x ? y", "unexpected character '?'", 2),
     ("lone-dot", r"x . y", "a '.' that is not part of a number", 2),
     ("other-environment", r"\begin{matrix} 1 \end{matrix}", "only the cases environment", 0),
-    ("cases-without-condition", r"\begin{cases} 1 \\ 0 & x > 0 \end{cases}", "row 1 of the cases needs a condition", 0),
+    (
+        "cases-without-condition",
+        r"\begin{cases} 1 \\ 0 & x > 0 \end{cases}",
+        "row 1 of the cases needs a condition",
+        0,
+    ),
     ("accent-without-name", r"\hat{}", "needs a name", 4),
     ("subscript-alone", r"_1", "a subscript needs a name before it", 0),
     ("too-deep", "(" * 100 + "x" + ")" * 100, "nest more than 60 levels", 60),

@@ -81,7 +81,9 @@ def test_rule_is_used_and_proved(rule, expr, var, ranges):
     step = verify_steps(step, Budget(30))
     used = {s.rule for s in step.walk()}
     assert rule in used
-    assert all(s.verified == PROVED for s in step.walk()), [(s.rule, s.verified) for s in step.walk()]
+    assert all(s.verified == PROVED for s in step.walk()), [
+        (s.rule, s.verified) for s in step.walk()
+    ]
     assert is_zero(step.result - reference_derivative(expr, var), seconds=30)
 
 
@@ -144,7 +146,10 @@ def test_smooth_compositions_have_no_kink():
 
 
 def test_huber_is_smooth_where_its_branches_meet():
-    huber = r"\begin{cases} \frac{1}{2}x^2 & |x| \le 1 \\ |x| - \frac{1}{2} & \text{otherwise} \end{cases}"
+    huber = (
+        r"\begin{cases} \frac{1}{2}x^2 & |x| \le 1 \\ |x| - \frac{1}{2} & \text{otherwise}"
+        r" \end{cases}"
+    )
     assert gradient(huber, wrt="x").partials[0].kinks == ()
 
 

@@ -26,7 +26,15 @@ m = sympy.Function("m", real=True)
         (3 * x, 2 * x, FAILED),
         (sympy.sign(x), sympy.S.One, FAILED),
     ],
-    ids=["power", "trig-identity", "sign-orientation", "relu-step", "unknown", "wrong", "sign-not-one"],
+    ids=[
+        "power",
+        "trig-identity",
+        "sign-orientation",
+        "relu-step",
+        "unknown",
+        "wrong",
+        "sign-not-one",
+    ],
 )
 def test_status(claimed, reference, verdict):
     assert status(claimed, reference, Budget(10)) == verdict

@@ -44,4 +44,8 @@ def render(d: Derivation) -> str:
         f'<script src="{_MATHJAX}" async></script>\n'
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}</style>"
     )
-    return f"<!DOCTYPE html>\n<html><head>{head}</head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
+    return (
+        f"<!DOCTYPE html>\n<html><head>{head}</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )

@@ -43,7 +43,8 @@ def label(d: Derivation, item: layout.Label) -> str:
     if item.outer is None:
         return rf"\text{{{prose(item.rule)}}}"
     outer = item.outer
-    formula = rf"{math(d, sympy.Derivative(outer.expr, outer.var), partial=False)} = {math(d, outer.result)}"
+    derivative = math(d, sympy.Derivative(outer.expr, outer.var), partial=False)
+    formula = rf"{derivative} = {math(d, outer.result)}"
     return rf"\text{{chain rule, }} {formula}"
 
 

@@ -154,7 +154,9 @@ class Sentence:
 def kink_sentence(kink: Kink) -> Sentence:
     """What to say about one kink."""
     if kink.kind == "jump":
-        return Sentence(("Not differentiable where ", kink.condition, ": the function jumps there."))
+        return Sentence(
+            ("Not differentiable where ", kink.condition, ": the function jumps there.")
+        )
     if kink.kind == "join":
         return Sentence(("Where ", kink.condition, f": {kink.note}."))
     parts: list = ["Not differentiable where ", kink.condition]
@@ -167,7 +169,13 @@ def kink_sentence(kink: Kink) -> Sentence:
     else:
         parts += ["; there the subgradients are the values between ", low, " and ", high]
     if kink.convention is not None:
-        parts += ["; the formula gives ", kink.convention, " there (by the convention ", _convention_for(kink), ")"]
+        parts += [
+            "; the formula gives ",
+            kink.convention,
+            " there (by the convention ",
+            _convention_for(kink),
+            ")",
+        ]
     parts.append(".")
     return Sentence(tuple(parts))
 

@@ -11,7 +11,7 @@ def _escape(text: str) -> str:
 
 
 def render(d: Derivation) -> str:
-    """The derivation as Markdown: prose with inline ``$…$`` and an ``aligned`` block per partial."""
+    """The derivation as Markdown: inline ``$…$`` in prose, an ``aligned`` block per partial."""
     out = [f"**Loss** ${latex.math(d, d.expr)}$", ""]
     for reading in d.readings:
         out.append(f"- ${reading.math}$ {_escape(reading.text)}")

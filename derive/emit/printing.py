@@ -17,6 +17,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.names import latex_to_text
 
+
 def _needs_parentheses(expr) -> bool:
     return expr.is_Add or expr.is_Mul or isinstance(expr, sympy.Piecewise)
 
@@ -72,7 +73,9 @@ class NotesLatexPrinter(LatexPrinter):
         if isinstance(inner, AppliedUndef):
             name = self._function_name(inner.func)
             if len(inner.args) == 1 and len(counts) == 1:
-                return rf"{name}{self._primes(counts[0][1])}\left({self._print(inner.args[0])}\right)"
+                return (
+                    rf"{name}{self._primes(counts[0][1])}\left({self._print(inner.args[0])}\right)"
+                )
             order = sum(n for _, n in counts)
             top = r"\partial" + (f"^{{{order}}}" if order > 1 else "")
             bottom = " ".join(

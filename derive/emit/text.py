@@ -51,7 +51,7 @@ def result(d: Derivation, p: Partial) -> list[str]:
     out = [f"Result: {left_side(d, p)} ="]
     values = [math(d, value) for _, value in p.cases]
     width = max(len(v) for v in values)
-    for (where, _), value in zip(p.cases, values):
+    for (where, _), value in zip(p.cases, values, strict=True):
         out.append(f"    {value.ljust(width)}  where {math(d, where)}")
     return out
 

@@ -106,7 +106,9 @@ def render(d: Derivation, standalone: bool = False) -> str:
     """The derivation as a LaTeX snippet (amsmath), or a whole document."""
     body = [
         f"% derived by derive {__version__} from: {d.source.strip()}",
-        f"Loss: ${math(d, d.expr)}$. " + " ".join(reading(d)) + "\n",
+        f"Loss: ${d.name + ' = ' if d.name else ''}{math(d, d.expr)}$. "
+        + " ".join(reading(d))
+        + "\n",
     ]
     for p in d.partials:
         body += partial_block(d, p)

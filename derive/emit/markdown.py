@@ -12,7 +12,8 @@ def _escape(text: str) -> str:
 
 def render(d: Derivation) -> str:
     """The derivation as Markdown: inline ``$…$`` in prose, an ``aligned`` block per partial."""
-    out = [f"**Loss** ${latex.math(d, d.expr)}$", ""]
+    name = f"{d.name} = " if d.name else ""
+    out = [f"**Loss** ${name}{latex.math(d, d.expr)}$", ""]
     for reading in d.readings:
         out.append(f"- ${reading.math}$ {_escape(reading.text)}")
     out.append("- every symbol is real")

@@ -192,9 +192,11 @@ class NotesTextPrinter(StrPrinter):
             return f"∂{name}/{bottom}({self._args(inner.args)})"
         if len(counts) == 1 and counts[0][1] == 1:
             body = self._print(inner)
-            if _needs_parentheses(inner) or inner.is_Pow and not inner.base.is_Atom:
-                body = f"({body})"
-            return f"{self._d(counts[0][0])} {body}"
+            if inner.is_Atom or isinstance(
+                inner, (sympy.Function, sympy.Abs, sympy.Max, sympy.Min)
+            ):
+                return f"{self._d(counts[0][0])} {body}"
+            return f"{self._d(counts[0][0])}[{body}]"
         return super()._print_Derivative(expr)
 
     def _print_Subs(self, subs):

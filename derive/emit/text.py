@@ -58,7 +58,8 @@ def result(d: Derivation, p: Partial) -> list[str]:
 
 def render(d: Derivation) -> str:
     """The whole derivation as text."""
-    out = [f"Loss: {math(d, d.expr)}"]
+    name = f"{printing.latex_to_text(d.name)} = " if d.name else ""
+    out = [f"Loss: {name}{math(d, d.expr)}"]
     for reading in d.readings:
         out.append(f"  {reading}")
     out.append("  every symbol is real")

@@ -192,9 +192,8 @@ class NotesTextPrinter(StrPrinter):
             return f"∂{name}/{bottom}({self._args(inner.args)})"
         if len(counts) == 1 and counts[0][1] == 1:
             body = self._print(inner)
-            if inner.is_Atom or isinstance(
-                inner, (sympy.Function, sympy.Abs, sympy.Max, sympy.Min)
-            ):
+            delimited = (sympy.Function, sympy.Abs, sympy.Max, sympy.Min)
+            if inner.is_Atom or isinstance(inner, delimited) or inner.is_Pow and inner.base.is_Atom:
                 return f"{self._d(counts[0][0])} {body}"
             return f"{self._d(counts[0][0])}[{body}]"
         return super()._print_Derivative(expr)

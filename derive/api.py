@@ -11,7 +11,7 @@ from derive.engine import derivative_steps
 from derive.errors import DeriveError, ParseError
 from derive.nonsmooth import FORMS, analyse_kinks, cases_of, in_form
 from derive.parse import ParsedLoss, parse_loss, parse_name
-from derive.steps import Derivation, Partial
+from derive.steps import PROVED, Derivation, Partial
 from derive.verify import Budget, reference_derivative, status, verify_steps
 from rules.registry import UnknownHead
 
@@ -40,7 +40,9 @@ def gradient(
     loss = parse_loss(latex, tuple(functions), log_base)
     variables = resolve_variables(loss, wrt)
     budget = Budget()
-    partials = tuple(derive_partial(loss.expr, var, form, budget) for var in variables)
+    partials = tuple(
+        derive_partial(loss.expr, var, form, budget, loss.fractions) for var in variables
+    )
     return Derivation(
         source=loss.source,
         expr=loss.expr,
@@ -77,19 +79,23 @@ def resolve_variables(loss: ParsedLoss, wrt) -> list[sympy.Symbol]:
 
 
 def derive_partial(
-    expr: sympy.Expr, var: sympy.Symbol, form: str | None, budget: Budget
+    expr: sympy.Expr, var: sympy.Symbol, form: str | None, budget: Budget, fractions=frozenset()
 ) -> Partial:
     """One variable's derivative: steps, verification, kinks and the requested form."""
     try:
-        step, found = derivative_steps(expr, var)
+        step, found = derivative_steps(expr, var, fractions)
     except UnknownHead as error:
         raise DeriveError(str(error)) from None
     step = verify_steps(step, budget)
     derived = step.result
     kinks = analyse_kinks(found, derived, var, expr, budget)
     cases = ()
-    result = in_form(presentable(derived, budget), form)
-    verified = status(result, reference_derivative(expr, var), budget)
+    reference = reference_derivative(expr, var)
+    simpler = presentable(derived, budget)
+    if simpler is not derived and status(simpler, reference, budget) != PROVED:
+        simpler = derived  # show a simplification only when SymPy proves it
+    result = in_form(simpler, form)
+    verified = status(result, reference, budget)
     if form == "cases":
         cases = cases_of(derived) or ()
         if cases:
@@ -112,4 +118,11 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
             simpler = sympy.simplify(result)
     except (TimeUp, RecursionError):
         return result
-    return simpler if sympy.count_ops(simpler) < sympy.count_ops(result) else result
+    new_functions = _functions(simpler) - _functions(result)
+    if new_functions or sympy.count_ops(simpler) >= sympy.count_ops(result):
+        return result  # not shorter, or written with functions the loss does not use
+    return simpler
+
+
+def _functions(expr: sympy.Expr) -> set[type]:
+    return {type(f) for f in expr.atoms(sympy.Function)}

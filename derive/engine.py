@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import sympy
 
 from derive.steps import Step
-from rules.registry import KinkSpec, Outer, find_rule
+from rules.arithmetic import is_fraction_of
+from rules.registry import KinkSpec, Outer, find_rule, rule_named
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,16 @@ def pending(step: Step) -> sympy.Expr:
 
 
 class _Walker:
-    def __init__(self, var: sympy.Symbol, free_names: set[str]):
+    def __init__(self, var: sympy.Symbol, free_names: set[str], fractions=frozenset()):
         self.var = var
+        self.fractions = fractions
         self.kinks: list[FoundKink] = []
         self.outer_symbol = _fresh_symbol(free_names)
 
     def derive(self, expr: sympy.Expr, region=sympy.true) -> Step:
         rule = find_rule(expr, self.var)
+        if expr in self.fractions and is_fraction_of(expr, self.var) and expr.has(self.var):
+            rule = rule_named("quotient rule")  # written as \frac{…}{…}: shown as a quotient
         answer = rule.apply(expr, self.var)
         if rule.kinks is not None:
             for spec in rule.kinks(expr, self.var):
@@ -81,8 +85,11 @@ def _fresh_symbol(taken: set[str]) -> sympy.Symbol:
     return sympy.Dummy("u", real=True)
 
 
-def derivative_steps(expr: sympy.Expr, var: sympy.Symbol) -> tuple[Step, list[FoundKink]]:
-    """The step tree of d(expr)/d(var), and the kinks met on the way."""
+def derivative_steps(
+    expr: sympy.Expr, var: sympy.Symbol, fractions=frozenset()
+) -> tuple[Step, list[FoundKink]]:
+    """The step tree of d(expr)/d(var), and the kinks met on the way. ``fractions``: the
+    sub-expressions the user wrote as fractions, shown with the quotient rule."""
     taken = {s.name for s in expr.free_symbols}
-    walker = _Walker(var, taken)
+    walker = _Walker(var, taken, fractions)
     return walker.derive(expr), walker.kinks

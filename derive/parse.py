@@ -99,6 +99,7 @@ class ParsedLoss:
     spellings: dict[str, str]
     readings: tuple[Reading, ...] = ()
     name: str | None = None  # the left-hand side, when the input was ``J = …``
+    fractions: frozenset = frozenset()  # sub-expressions written as \frac{…}{…}
 
     @property
     def symbols(self) -> list[sympy.Symbol]:
@@ -165,7 +166,14 @@ def parse_loss(
     except RecursionError:
         raise ParseError("the expression is nested too deeply", source, 0) from None
     _check_supported(expr, source)
-    return ParsedLoss(source, expr, dict(reader.spellings), tuple(reader.readings), name)
+    return ParsedLoss(
+        source,
+        expr,
+        dict(reader.spellings),
+        tuple(reader.readings),
+        name,
+        frozenset(reader.fractions),
+    )
 
 
 def parse_name(text: str, loss: ParsedLoss) -> sympy.Symbol:
@@ -229,6 +237,7 @@ class _Reader:
         self.readings: list[Reading] = []
         self.values: dict[str, sympy.Basic] = {}
         self.symbol_for_spelling: dict[str, sympy.Symbol] = {}
+        self.fractions: set[sympy.Expr] = set()
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -423,6 +432,9 @@ class _Reader:
         numerator, k1 = self.argument(items, k + 1, frac, "two arguments, as in \\frac{a}{b}")
         denominator, k2 = self.argument(items, k1, frac, "two arguments, as in \\frac{a}{b}")
         fragment.add(r"\frac" + numerator + denominator, frac.col, operand=True)
+        top, bottom = (self.values[_placeholder_name(a[1:-1])] for a in (numerator, denominator))
+        if bottom != 0:
+            self.fractions.add(top / bottom)
         return k2
 
     def root(self, items: list, k: int, fragment: _Fragment) -> int:

@@ -52,7 +52,7 @@ def constant_multiple(expr, var):
 def _fraction(expr):
     """``expr`` as (numerator, denominator), splitting off factors with negative exponents."""
     numerator, denominator = [], []
-    for factor in expr.args:
+    for factor in sympy.Mul.make_args(expr):
         if factor.is_Pow and factor.exp.is_Number and factor.exp.is_negative:
             denominator.append(factor.base ** (-factor.exp))
         else:
@@ -65,8 +65,15 @@ def _is_quotient(expr, var) -> bool:
     return denominator != 1 and _depends(numerator, var) and _depends(denominator, var)
 
 
+def is_fraction_of(expr, var) -> bool:
+    """Whether ``expr`` has a denominator that depends on ``var``: the quotient rule applies."""
+    _, denominator = _fraction(expr)
+    return denominator != 1 and _depends(denominator, var)
+
+
 @rule(
     sympy.Mul,
+    sympy.Pow,
     name="quotient rule",
     formula=r"\frac{d}{dx}\frac{u}{v} = \frac{\frac{du}{dx} v - u \frac{dv}{dx}}{v^2}",
     when=_is_quotient,

@@ -118,6 +118,12 @@ def find_rule(expr: sympy.Expr, var: sympy.Symbol) -> Rule:
     raise UnknownHead(f"derive has no rule for {type(expr).__name__} (in {expr})")
 
 
+def rule_named(name: str) -> Rule:
+    """The rule called ``name``."""
+    _load_rules()
+    return next(r for r in RULES if r.name == name)
+
+
 def all_rules() -> list[Rule]:
     """Every rule, in table order, the chain rule first."""
     _load_rules()
@@ -125,5 +131,5 @@ def all_rules() -> list[Rule]:
 
 
 def _load_rules() -> None:
-    if not RULES:
-        from rules import arithmetic, elementary, functions, neural, nonsmooth  # noqa: F401
+    """Import every family, so that each registers its rules (once: imports are cached)."""
+    from rules import arithmetic, elementary, functions, neural, nonsmooth  # noqa: F401

@@ -63,3 +63,52 @@ def test_symbol_names_that_shadow_derive_internals():
     d = derive.gradient(r"|u - t| + \max(v, z) + \sin(u v)", wrt=["u", "v"])
     assert all(s.verified == "proved" for p in d.partials for s in p.steps)
     assert all(p.kinks for p in d.partials)
+
+
+@pytest.mark.parametrize(
+    "latex,first_rule",
+    [
+        (r"\frac{1}{1 + e^{-z}}", "quotient rule"),
+        (r"(1 + e^{-z})^{-1}", "chain rule"),
+        (r"\frac{\sin z}{z}", "quotient rule"),
+        (r"\frac{z}{2}", "constant multiple"),
+    ],
+    ids=["reciprocal-fraction", "reciprocal-power", "fraction", "constant-denominator"],
+)
+def test_fractions_as_written_use_the_quotient_rule(latex, first_rule):
+    assert derive.gradient(latex).steps[0].rule == first_rule
+
+
+def test_no_user_text_reaches_an_evaluator(monkeypatch):
+    """The whole pipeline (parse, derive, prove, print) never evaluates text the user typed."""
+    import builtins
+    import sys
+
+    import sympy.parsing.sympy_parser as sympy_parser
+
+    core_sympify = sys.modules["sympy.core.sympify"]  # the module, shadowed by its function
+    source = r"\mathit{exec}\,|m_x(w) - t| + \max(\Delta + s_c - s, 0) + \frac{\log_2 x}{\sigma(x)}"
+    _every_output(derive.gradient(source, form="cases"))  # import every module first
+
+    original = core_sympify.sympify
+
+    def strict_sympify(a, *args, **kwargs):
+        if isinstance(a, str):
+            raise AssertionError(f"sympify was given text: {a!r}")
+        return original(a, *args, **kwargs)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("user text reached an evaluator")
+
+    monkeypatch.setattr(core_sympify, "sympify", strict_sympify)
+    monkeypatch.setattr(sympy, "sympify", strict_sympify)
+    monkeypatch.setattr(sympy_parser, "parse_expr", refuse)
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    fresh = r"\mathit{eval}\,|f(v) - u| + \min(a, b^2) + \frac{\ln z}{\operatorname{ReLU}(z)}"
+    _every_output(derive.gradient(fresh, form="cases"))
+
+
+def _every_output(d):
+    for output in (d.text(), d.latex(standalone=True), d.markdown(), d.html(), d.to_json()):
+        assert output

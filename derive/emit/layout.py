@@ -17,11 +17,6 @@ from derive.engine import pending
 from derive.steps import CHECKED, FAILED, PROVED, Derivation, Kink, Partial, Step
 from derive.verify import evaluated
 
-CONVENTIONS = (
-    "sign(0) = 0",
-    "H(0) = 1/2, so a tie in max(a, b) or min(a, b) splits the gradient equally",
-    "ReLU'(0) = 0",
-)
 _LEAVES = ("constant rule", "variable rule")
 _RANK = {PROVED: 0, CHECKED: 1, FAILED: 2}
 
@@ -109,10 +104,6 @@ def uses_partial(derivation: Derivation) -> bool:
     return len(derivation.expr.free_symbols) > 1
 
 
-def all_proved(partial: Partial) -> bool:
-    return partial.verified == PROVED and all(s.verified == PROVED for s in partial.steps)
-
-
 def verification_summary(partial: Partial) -> str:
     """One sentence on how the steps and the result were verified."""
     steps = partial.steps
@@ -189,17 +180,6 @@ def _convention_for(kink: Kink) -> str:
     if name == "Abs":
         return "sign(0) = 0"
     return "sign(0) = 0, H(0) = 1/2"
-
-
-def cases_rows(partial: Partial) -> list[tuple[sympy.Basic, sympy.Expr]]:
-    """The cases form's rows: (where, value)."""
-    return list(partial.cases)
-
-
-def reading_sentences(derivation: Derivation) -> list[Sentence]:
-    """How the input was read: its notes, then the standing assumptions."""
-    sentences = [Sentence((reading,)) for reading in derivation.readings]
-    return sentences
 
 
 def heading(derivation: Derivation, partial: Partial) -> sympy.Expr:

@@ -18,6 +18,20 @@ from sympy.printing.str import StrPrinter
 from derive.names import latex_to_text
 
 
+def unknown_partial(subs: sympy.Subs):
+    """SymPy's Subs(Derivative(f(ξ, y), ξ), ξ, u) as (f, the argument's position from 1, the
+    order, the arguments with u put in): f'(u) or ∂₁f(u, y); None for any other Subs."""
+    derivative, variables, points = subs.args
+    if len(variables) != 1 or not isinstance(derivative, sympy.Derivative):
+        return None
+    function, (dummy,), (point,) = derivative.expr, variables, points
+    if not isinstance(function, AppliedUndef) or dummy not in function.args:
+        return None
+    order = sum(k for _, k in derivative.variable_count)
+    args = [point if a == dummy else a for a in function.args]
+    return function.func, function.args.index(dummy) + 1, order, args
+
+
 def _needs_parentheses(expr) -> bool:
     return expr.is_Add or expr.is_Mul or isinstance(expr, sympy.Piecewise)
 
@@ -90,15 +104,12 @@ class NotesLatexPrinter(LatexPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Subs(self, subs):
-        derivative, (dummy,), (point,) = subs.args[0], subs.args[1], subs.args[2]
-        if isinstance(derivative, sympy.Derivative) and isinstance(derivative.expr, AppliedUndef):
-            function = derivative.expr
-            name = self._function_name(function.func)
-            n = sum(k for _, k in derivative.variable_count)
-            args = [point if a == dummy else a for a in function.args]
+        parts = unknown_partial(subs)
+        if parts is not None:
+            function, index, n, args = parts
+            name = self._function_name(function)
             if len(args) == 1:
-                return rf"{name}{self._primes(n)}\left({self._print(point)}\right)"
-            index = function.args.index(dummy) + 1
+                return rf"{name}{self._primes(n)}\left({self._print(args[0])}\right)"
             return rf"\partial_{{{index}}} {name}\left({self._args(args)}\right)"
         return super()._print_Subs(subs)
 
@@ -199,15 +210,13 @@ class NotesTextPrinter(StrPrinter):
         return super()._print_Derivative(expr)
 
     def _print_Subs(self, subs):
-        derivative, (dummy,), (point,) = subs.args[0], subs.args[1], subs.args[2]
-        if isinstance(derivative, sympy.Derivative) and isinstance(derivative.expr, AppliedUndef):
-            function = derivative.expr
-            name = self._function_name(function.func)
-            n = sum(k for _, k in derivative.variable_count)
-            args = [point if a == dummy else a for a in function.args]
+        parts = unknown_partial(subs)
+        if parts is not None:
+            function, index, n, args = parts
+            name = self._function_name(function)
             if len(args) == 1:
-                return f"{name}{'′' * n}({self._print(point)})"
-            return f"∂_{function.args.index(dummy) + 1} {name}({self._args(args)})"
+                return f"{name}{'′' * n}({self._print(args[0])})"
+            return f"∂_{index} {name}({self._args(args)})"
         return super()._print_Subs(subs)
 
     def _print_Piecewise(self, expr):

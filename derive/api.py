@@ -98,6 +98,8 @@ def derive_partial(
     verified = status(result, reference, budget)
     if form == "cases":
         cases = cases_of(derived) or ()
+        if len(cases) == 1 and cases[0][0] == sympy.true:
+            cases = ()  # no switches: one formula holds everywhere
         if cases:
             result = sympy.Piecewise(*((value, where) for where, value in cases), (derived, True))
     return Partial(var, step, result, kinks, cases, verified)

@@ -106,3 +106,9 @@ def test_kink_inside_a_branch_keeps_its_region():
 def test_kinks_of_a_three_way_max():
     kinks = gradient(r"\max(x, y, 1)", wrt="x").partials[0].kinks
     assert {str(k.condition) for k in kinks} == {"Eq(x, y)", "Eq(x, 1)"}
+
+
+def test_a_smooth_result_has_no_cases():
+    partial = gradient(r"\tanh(w x)", wrt="w", form="cases").partials[0]
+    assert partial.cases == ()
+    assert "where" not in gradient(r"\tanh(w x)", wrt="w", form="cases").text()

@@ -154,6 +154,71 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
 
 
 @main.command()
+@click.argument("loss")
+@click.option(
+    "--wrt",
+    "wrt",
+    multiple=True,
+    metavar="V",
+    help="Differentiate with respect to V; repeat for several. Default: every symbol, sorted.",
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write the module to FILE instead of standard output."
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Check the generated gradient against central differences at 1000 seeded random "
+    "points; report the largest relative error, and exit 1 if it exceeds 1e-6.",
+)
+@click.option(
+    "--function",
+    "functions",
+    multiple=True,
+    metavar="NAME",
+    help="Read NAME(...) as an unknown function even when the parentheses hold an expression.",
+)
+@click.option(
+    "--log-base",
+    type=click.Choice(["e", "10"]),
+    default="e",
+    show_default=True,
+    help="What \\log without a subscript means: the natural logarithm (e) or base 10.",
+)
+@click.option("--where", "where", multiple=True, hidden=True)
+def code(loss, wrt, output, check, functions, log_base, where):
+    """Write a Python module computing LOSS and its gradient with NumPy.
+
+    The module defines PARAMETERS, WRT, SYMBOLS, loss(*PARAMETERS) and gradient(*PARAMETERS),
+    vectorised over arrays. An unknown function such as m_x(w) becomes two parameters: its
+    value m_x and its derivative dm_x_dw.
+    """
+    if where:
+        fail("--where is not supported yet")
+    source = read_loss(loss)
+
+    def work():
+        import derive
+        from derive import codegen
+
+        derivation = derive.gradient(
+            source, wrt=list(wrt) or None, functions=functions, log_base=log_base
+        )
+        module_code = derivation.code()
+        verdict = None
+        if check:
+            verdict = codegen.check_module(derivation, codegen.compile_module(module_code))
+        return module_code, verdict
+
+    module_code, verdict = run_guarded(work)
+    emit(module_code, output)
+    if verdict is not None:
+        click.echo(f"derive: {verdict.message}", err=True)
+        if not verdict.ok:
+            sys.exit(1)
+
+
+@main.command()
 @click.option(
     "--format",
     "format_",

@@ -102,7 +102,7 @@ def derive_partial(
             cases = ()  # no switches: one formula holds everywhere
         if cases:
             result = sympy.Piecewise(*((value, where) for where, value in cases), (derived, True))
-    return Partial(var, step, result, kinks, cases, verified)
+    return Partial(var, step, result, kinks, cases, verified, formula=simpler)
 
 
 _SIMPLE = 4  # operations; a result this small is left as it is

@@ -65,6 +65,7 @@ class Partial:
     kinks: tuple[Kink, ...] = ()
     cases: tuple[tuple[sympy.Basic, sympy.Expr], ...] = ()
     verified: str = UNVERIFIED  # the final result against sympy.diff
+    formula: sympy.Expr | None = None  # the result as derived (and simplified), before any form
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -149,6 +150,18 @@ class Derivation:
         from derive.emit import json
 
         return json.as_dict(self)
+
+    def code(self) -> str:
+        """A Python module (NumPy only) computing the loss and this gradient."""
+        from derive import codegen
+
+        return codegen.module_source(self)
+
+    def compile(self):
+        """The module of ``code()``, loaded from that source: ``.loss``, ``.gradient``."""
+        from derive import codegen
+
+        return codegen.compile_module(self.code())
 
     def _repr_latex_(self) -> str:
         from derive.emit import latex

@@ -149,3 +149,75 @@ def verify_steps(step: Step, budget: Budget | None = None) -> Step:
     substeps = tuple(verify_steps(s, budget) for s in step.substeps)
     verdict = status(step.result, reference_derivative(step.expr, step.var), budget)
     return dataclasses.replace(step, substeps=substeps, verified=verdict)
+
+
+# -- the gradient checker: generated code against central differences --------------------------
+
+STAND_INS = (sympy.sin, sympy.cos, sympy.exp, sympy.atan)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientCheck:
+    """Generated gradient against central differences: the largest relative error, where."""
+
+    ok: bool
+    max_error: float
+    worst: dict
+    points: int
+    message: str
+
+
+def check_gradient(
+    loss,
+    gradient,
+    points: dict,
+    wrt: Sequence[str],
+    rtol: float = 1e-6,
+    exclude=None,
+) -> GradientCheck:
+    """Compare ``gradient(**points)`` with central differences of ``loss``, elementwise.
+
+    ``loss`` and ``gradient`` take the variables as keyword arguments (NumPy arrays that
+    broadcast); ``gradient`` returns one array per name in ``wrt`` (or the array itself for
+    one name). The error at a point is |analytic − numeric| / max(|numeric|, |analytic|, δ),
+    δ = 1e-8·(1 + |loss|), so values near zero are judged absolutely. Points where anything is
+    not finite, or where ``exclude(points)`` is true (the kinks), are left out.
+    """
+    import numpy as np
+
+    values = {k: np.asarray(v, dtype=float) for k, v in points.items()}
+    analytic = gradient(**values)
+    analytic = (analytic,) if len(wrt) == 1 else tuple(analytic)
+    base = np.asarray(loss(**values), dtype=float)
+    keep = np.isfinite(base)
+    if exclude is not None:
+        keep &= ~np.asarray(exclude(values), dtype=bool)
+    errors = []
+    for name, slope in zip(wrt, analytic, strict=True):
+        x = values[name]
+        h = np.cbrt(np.finfo(float).eps) * np.maximum(1.0, np.abs(x))
+        up = np.asarray(loss(**dict(values, **{name: x + h})), dtype=float)
+        down = np.asarray(loss(**dict(values, **{name: x - h})), dtype=float)
+        numeric = (up - down) / (2 * h)
+        slope = np.broadcast_to(np.asarray(slope, dtype=float), numeric.shape)
+        keep &= np.isfinite(numeric) & np.isfinite(slope)
+        floor = 1e-8 * (1 + np.abs(base))
+        errors.append(
+            np.abs(slope - numeric) / np.maximum.reduce([np.abs(numeric), np.abs(slope), floor])
+        )
+    error = np.max(errors, axis=0) if errors else np.zeros_like(base)
+    error = np.where(keep, error, 0.0)
+    used = int(np.count_nonzero(keep))
+    if used == 0:
+        return GradientCheck(False, float("nan"), {}, 0, "no point could be checked")
+    k = int(np.argmax(error))
+    worst = {n: float(np.broadcast_to(v, error.shape).flat[k]) for n, v in values.items()}
+    largest = float(error.flat[k])
+    where = ", ".join(f"{n} = {v:.6g}" for n, v in worst.items())
+    ok = largest <= rtol
+    verdict = "agrees with" if ok else "DISAGREES with"
+    message = (
+        f"the gradient {verdict} central differences at {used} points: largest relative "
+        f"error {largest:.2e} (tolerance {rtol:.0e}), at {where}"
+    )
+    return GradientCheck(ok, largest, worst, used, message)

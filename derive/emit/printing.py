@@ -40,7 +40,8 @@ def _numbers_last(args):
     return [a for a in args if not a.is_number] + [a for a in args if a.is_number]
 
 
-def _positive_first(terms):
+def positive_first(terms):
+    """Terms with a plus sign first: m - t rather than -t + m."""
     return [t for t in terms if not t.could_extract_minus_sign()] + [
         t for t in terms if t.could_extract_minus_sign()
     ]
@@ -55,7 +56,7 @@ class NotesLatexPrinter(LatexPrinter):
         self.partial = partial
 
     def _as_ordered_terms(self, expr, order=None):
-        return _positive_first(super()._as_ordered_terms(expr, order=order))
+        return positive_first(super()._as_ordered_terms(expr, order=order))
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.spellings:
@@ -143,7 +144,7 @@ class NotesTextPrinter(StrPrinter):
         self.partial = partial
 
     def _as_ordered_terms(self, expr, order=None):
-        return _positive_first(super()._as_ordered_terms(expr, order=order))
+        return positive_first(super()._as_ordered_terms(expr, order=order))
 
     def _print_Symbol(self, expr):
         if expr.name in self.spellings:

@@ -1,0 +1,86 @@
+"""Rewrite expressions into forms that NumPy evaluates without overflow or lost digits.
+
+Applied to the loss and its partial derivatives before code is generated:
+
+* log(1 + e^z)            → softplus(z)       (``np.logaddexp(0, z)``)
+* 1 / (1 + e^z)           → σ(−z)             (never e^z overflowing to inf / inf)
+* e^z · σ(−z)             → σ(z)
+* log σ(z), log(1 − σ(z)) → −softplus(−z), −softplus(z)
+* 1 − σ(z)                → σ(−z)
+* log(1 + u), e^u − 1     → log1p(u), expm1(u)
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Add, Mul, Pow, exp, log
+from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
+from sympy.core.traversal import bottom_up
+
+from derive.functions import sigmoid, softplus
+
+
+def _one_plus_exp(expr) -> sympy.Expr | None:
+    """z when ``expr`` is 1 + e^z."""
+    if isinstance(expr, Add) and len(expr.args) == 2 and sympy.S.One in expr.args:
+        other = expr - 1
+        if isinstance(other, exp):
+            return other.args[0]
+    return None
+
+
+def _one_minus_sigmoid(expr) -> sympy.Expr | None:
+    """z when ``expr`` is 1 − σ(z)."""
+    if isinstance(expr, Add) and len(expr.args) == 2 and sympy.S.One in expr.args:
+        other = -(expr - 1)
+        if isinstance(other, sigmoid):
+            return other.args[0]
+    return None
+
+
+def _node(expr: sympy.Expr) -> sympy.Expr:
+    """One rewrite at the top of ``expr`` (its arguments are already rewritten)."""
+    if isinstance(expr, log):
+        (arg,) = expr.args
+        z = _one_plus_exp(arg)
+        if z is not None:
+            return softplus(z)
+        if isinstance(arg, sigmoid):
+            return -softplus(-arg.args[0])
+        z = _one_minus_sigmoid(arg)
+        if z is not None:
+            return -softplus(z)
+    if isinstance(expr, Pow) and expr.exp.is_Integer and expr.exp < 0:
+        z = _one_plus_exp(expr.base)
+        if z is not None:
+            return sigmoid(-z) ** (-expr.exp)
+    if isinstance(expr, Add):
+        z = _one_minus_sigmoid(expr)
+        if z is not None:
+            return sigmoid(-z)
+    if isinstance(expr, Mul):
+        return _pair_exp_with_sigmoid(expr)
+    return expr
+
+
+def _pair_exp_with_sigmoid(expr: Mul) -> sympy.Expr:
+    """e^z · σ(−z) = σ(z): cancel each e^z against a σ(−z) factor."""
+    factors = list(expr.args)
+    for i, factor in enumerate(factors):
+        if not isinstance(factor, exp):
+            continue
+        z = factor.args[0]
+        for j, other in enumerate(factors):
+            base, power = other.as_base_exp()
+            if isinstance(base, sigmoid) and base.args[0] == -z and power.is_Integer and power > 0:
+                factors[i] = sympy.S.One
+                factors[j] = sigmoid(z) * sigmoid(-z) ** (power - 1)
+                return Mul(*factors)
+    return expr
+
+
+def stabilised(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` rewritten for stable evaluation with NumPy (equal everywhere it is defined)."""
+    expr = bottom_up(expr, _node)
+    expr = bottom_up(expr, _node)  # a rewrite can expose another (1 − σ inside a log)
+    return optimize(expr, [log1p_opt, expm1_opt])

@@ -35,9 +35,15 @@ def gradient(
     Raises ``derive.ParseError`` for LaTeX it cannot read, ``derive.DeriveError`` for other
     bad input (a ``wrt`` not in the loss, an unknown form).
     """
+    loss = parse_loss(latex, tuple(functions), log_base)
+    return derivation_of(loss, wrt, form, {"log_base": log_base, "functions": tuple(functions)})
+
+
+def derivation_of(loss: ParsedLoss, wrt=None, form: str | None = None, options=None) -> Derivation:
+    """The derivation of a loss already read (or built from a SymPy expression with
+    ``ParsedLoss(source, expr, spellings)``)."""
     if form is not None and form not in FORMS:
         raise DeriveError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
-    loss = parse_loss(latex, tuple(functions), log_base)
     variables = resolve_variables(loss, wrt)
     budget = Budget()
     partials = tuple(
@@ -51,7 +57,7 @@ def gradient(
         readings=loss.readings,
         name=loss.name,
         form=form,
-        options={"log_base": log_base, "functions": tuple(functions)},
+        options=options or {},
     )
 
 

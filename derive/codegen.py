@@ -12,6 +12,8 @@ derivative ``dm_x_dw``: the gradient is the upstream value times the local deriv
 
 from __future__ import annotations
 
+import re
+import textwrap
 from dataclasses import dataclass
 
 import sympy
@@ -20,6 +22,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from derive import __version__, names
 from derive.emit import printing
+from derive.functions import relu, to_elementary
 from derive.stable import stabilised
 from derive.steps import Derivation
 
@@ -56,6 +59,19 @@ def _derivative_name(atom: sympy.Expr) -> str:
     return f"d{order if order > 1 else ''}{atom.expr.func.__name__}_d{wrt}"
 
 
+def _unknowns(expr: sympy.Expr) -> set:
+    """The values of unknown functions and of their derivatives in ``expr``; the function
+    inside a derivative, f(ξ) in Subs(f'(ξ), ξ, u), is not one of them."""
+    found, stack = set(), [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (sympy.Derivative, sympy.Subs, AppliedUndef)):
+            found.add(node)
+        else:
+            stack.extend(node.args)
+    return found
+
+
 def parameters(d: Derivation) -> list[Parameter]:
     """The arguments, in order: the variables of WRT, the other symbols (sorted), then the
     values of unknown functions and of their derivatives."""
@@ -70,8 +86,9 @@ def parameters(d: Derivation) -> list[Parameter]:
         taken.add(name)
         found.append(Parameter(name, latex, atom, meaning))
 
-    derivatives = sorted({a for e in exprs for a in e.atoms(sympy.Derivative, sympy.Subs)}, key=str)
-    functions = sorted({a for e in exprs for a in e.atoms(AppliedUndef)}, key=str)
+    found_atoms = set().union(*(_unknowns(e) for e in exprs))
+    derivatives = sorted((a for a in found_atoms if not isinstance(a, AppliedUndef)), key=str)
+    functions = sorted((a for a in found_atoms if isinstance(a, AppliedUndef)), key=str)
     opaque = {a: sympy.Dummy() for a in derivatives + functions}  # w inside m_x(w) is no argument
     symbols = {
         s for e in exprs for s in e.xreplace(opaque).free_symbols if not isinstance(s, sympy.Dummy)
@@ -213,6 +230,7 @@ def _body(outputs: list[Statement], taken: set[str], printer: NumPyCode) -> list
     names_used = set(taken) | {s.name for s in outputs}
     symbols = _temporaries(names_used)
     replacements, reduced = sympy.cse([s.expr for s in outputs], symbols=symbols, order="none")
+    replacements, reduced = _values_only(replacements, reduced)
     statements = [Statement(str(sym), expr) for sym, expr in replacements]
     statements += [Statement(s.name, e, s.comment) for s, e in zip(outputs, reduced, strict=True)]
     short: list[Statement] = []
@@ -221,18 +239,30 @@ def _body(outputs: list[Statement], taken: set[str], printer: NumPyCode) -> list
     return short
 
 
+def _values_only(replacements, reduced):
+    """Put back the temporaries that are not values (a branch of a cases expression)."""
+    kept, inline = [], {}
+    for symbol, expr in replacements:
+        expr = expr.xreplace(inline)
+        if isinstance(expr, sympy.functions.elementary.piecewise.ExprCondPair):
+            inline[symbol] = expr
+        else:
+            kept.append((symbol, expr))
+    return kept, [e.xreplace(inline) for e in reduced]
+
+
 def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]:
     """``statement`` as several, when its line would be longer than WIDTH."""
     line = f"    {statement.name} = {printer.doprint(statement.expr)}"
     if len(line) <= WIDTH or statement.expr.is_Atom:
         return [statement]
-    pieces = sorted(
-        (a for a in sympy.preorder_traversal(statement.expr) if a is not statement.expr),
-        key=lambda a: len(printer.doprint(a)),
-        reverse=True,
-    )
-    for piece in pieces:
-        if not piece.is_Atom and len(printer.doprint(piece)) <= WIDTH - 12:
+    pieces = [  # only values become temporaries, not the branches of cases
+        a
+        for a in sympy.preorder_traversal(statement.expr)
+        if a is not statement.expr and isinstance(a, sympy.Expr) and not a.is_Atom
+    ]
+    for piece in sorted(pieces, key=lambda a: len(printer.doprint(a)), reverse=True):
+        if len(printer.doprint(piece)) <= WIDTH - 12:
             temporary = next(symbols)
             rest = Statement(
                 statement.name, statement.expr.xreplace({piece: temporary}), statement.comment
@@ -243,8 +273,33 @@ def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]
     return [statement]  # an atom longer than a line (a huge number): left as it is
 
 
+def _listing(start: str, items: list[str], end: str, indent: str = "") -> list[str]:
+    """``start item, item end`` on one line when it fits in WIDTH, else one item a line."""
+    line = f"{indent}{start}{', '.join(items)}{end}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [f"{indent}{start}", *(f"{indent}    {item}," for item in items), f"{indent}{end}"]
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text``'s lines, each at most ``width`` long where spaces allow."""
+    lines = []
+    for line in text.splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip())]
+        pieces = textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=indent + "    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
+        lines.extend(pieces)
+    return lines
+
+
 def _docstring(text: str, indent: str = "") -> str:
     """A raw docstring that stays one string literal whatever ``text`` holds."""
+    text = "\n".join(_wrapped(text, WIDTH - len(indent) - 4))
     safe = text.replace('"', "'").replace("\r", "")
     if safe.endswith("\\"):
         safe += " "  # a raw string cannot end in a backslash
@@ -267,9 +322,9 @@ def _function(
     params: list[Parameter],
     doc: str,
     body: list[Statement],
-    returns: str,
+    returns: list[str],
     printer: NumPyCode,
-    preamble: tuple[str, ...] = (),
+    preamble: tuple = (),
     guarded: bool = False,
 ) -> list[str]:
     """A ``def`` with its docstring, statements and return."""
@@ -278,7 +333,8 @@ def _function(
     if guarded:  # np.where evaluates every branch of a cases expression, the unused ones too
         lines.append('    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):')
         indent = "        "
-    lines += [indent + line for line in preamble]
+    for start, items, end in preamble:
+        lines += _listing(start, items, end, indent)
     for statement in body:
         code = f"{indent}{statement.name} = {printer.doprint(statement.expr)}"
         if statement.comment and len(code) + len(statement.comment) + 4 <= WIDTH:
@@ -286,7 +342,10 @@ def _function(
         elif statement.comment:
             lines.append(f"{indent}# {statement.comment}")
         lines.append(code)
-    lines.append(f"{indent}return {returns}")
+    if len(returns) == 1:
+        lines.append(f"{indent}return {returns[0]}")
+    else:
+        lines += _listing("return (", returns, ")", indent)
     return lines
 
 
@@ -328,28 +387,16 @@ def module_source(d: Derivation) -> str:
     narrow = [o for o in outputs if not _covers(o.expr, params)]
     preamble = ()
     if narrow:  # a partial that lacks some parameter is broadcast to the gradient's shape
-        shapes = ", ".join(f"np.shape({p.name})" for p in params)
-        preamble = (f"shape = np.broadcast_shapes({shapes})",)
-    returns = ", ".join(
-        f"np.broadcast_to({o.name}, shape)" if o in narrow else o.name for o in outputs
-    )
+        shapes = [f"np.shape({p.name})" for p in params]
+        preamble = (("shape = np.broadcast_shapes(", shapes, ")"),)
+    returns = [f"np.broadcast_to({o.name}, shape)" if o in narrow else o.name for o in outputs]
     guarded = any(e.has(sympy.Piecewise) for e in [d.expr, *(p.formula for p in d.partials)])
     loss_doc = f"The loss, elementwise: {printing.text(d.expr, d.spellings)}"
     gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, elementwise."
-    symbols = ", ".join(f"{p.name!r}: {p.latex!r}" for p in params)
-    lines = [
-        _docstring(_module_doc(d, params, name)),
-        "",
-        "import numpy as np",
-        "",
-        f"PARAMETERS = {tuple(p.name for p in params)!r}",
-        f"WRT = {wrt!r}",
-        f"SYMBOLS = {{{symbols}}}",
-        "",
-        "",
+    functions = [
         *_function(
             "loss", params, loss_doc,
-            _body([Statement("value", as_code(d.expr))], taken, printer), "value", printer,
+            _body([Statement("value", as_code(d.expr))], taken, printer), ["value"], printer,
             guarded=guarded,
         ),
         "",
@@ -359,6 +406,20 @@ def module_source(d: Derivation) -> str:
             returns, printer, preamble, guarded,
         ),
     ]  # fmt: skip
+    uses_numpy = any("np." in line for line in functions)
+    lines = [
+        _docstring(_module_doc(d, params, name)),
+        "",
+        *(["import numpy as np", ""] if uses_numpy else []),
+        *_listing(
+            "PARAMETERS = (", [repr(p.name) for p in params], ",)" if len(params) == 1 else ")"
+        ),
+        *_listing("WRT = (", [repr(w) for w in wrt], ",)" if len(wrt) == 1 else ")"),
+        *_listing("SYMBOLS = {", [f"{p.name!r}: {p.latex!r}" for p in params], "}"),
+        "",
+        "",
+        *functions,
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -368,11 +429,16 @@ def _covers(expr: sympy.Expr, params: list[Parameter]) -> bool:
     return needed <= expr.free_symbols
 
 
+def _without_comments(latex: str) -> str:
+    """LaTeX with its ``%`` comments removed."""
+    return re.sub(r"(?<!\\)%[^\n]*", "", latex)
+
+
 def _module_doc(d: Derivation, params: list[Parameter], loss_name: str) -> str:
     lines = [
         f"Loss and gradient generated by derive {__version__} from",
         "",
-        f"    {_one_line(d.source)}",
+        f"    {_one_line(_without_comments(d.source))}",
         "",
         "Partial derivatives (LaTeX):",
         "",
@@ -410,11 +476,40 @@ def _concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
     return expr.doit()
 
 
-def check_module(d: Derivation, module=None, n: int = 1000, seed: int = 0, rtol: float = 1e-6):
+def switching_gaps(expr: sympy.Expr) -> list[sympy.Expr]:
+    """Expressions that are 0 where ``expr`` switches: the arguments of |u|, sign, H, ReLU and
+    arccot, the differences of max and min arguments, the sides of cases conditions. Finite
+    differences are unreliable next to these, smooth join or not."""
+    gaps = []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.acot, relu)):
+            gaps.append(node.args[0])
+        elif isinstance(node, (sympy.Max, sympy.Min)):
+            gaps += [a - b for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
+        elif isinstance(node, sympy.Piecewise):
+            for _, condition in node.args:
+                gaps += [r.lhs - r.rhs for r in condition.atoms(sympy.core.relational.Relational)]
+    return gaps
+
+
+def _by_name(function, variables):
+    """``function`` of the variables in order, called with them by name."""
+
+    def call(**values):
+        return function(*(values[v.name] for v in variables))
+
+    return call
+
+
+def check_module(
+    d: Derivation, module=None, n: int = 1000, seed: int = 0, rtol: float = 1e-6, ranges=None
+):
     """Check the generated gradient against central differences at ``n`` seeded random points.
 
     Unknown functions get concrete stand-ins (sin, cos, exp, arctan), so that m_x(w) and
-    m_x'(w) have values that belong together; points on a kink are left out.
+    m_x'(w) have values that belong together; points on or next to a kink are left out.
+    ``ranges`` maps a variable's name to the interval its values are drawn from (default
+    −2 to 2).
     """
     import numpy as np
 
@@ -428,16 +523,14 @@ def check_module(d: Derivation, module=None, n: int = 1000, seed: int = 0, rtol:
         {s for p in params for s in p.atom.free_symbols} | {p.var for p in d.partials},
         key=lambda s: s.name,
     )
-    numeric = [
-        sympy.lambdify(variables, _concrete(p.atom, stand_ins), "numpy", dummify=True)
-        for p in params
-    ]
-    kinks = [
-        sympy.lambdify(variables, _concrete(eq.lhs - eq.rhs, stand_ins), "numpy", dummify=True)
-        for partial in d.partials
-        for kink in partial.kinks
-        for eq in kink.condition.atoms(sympy.Eq)
-    ]
+
+    def numeric_function(expr):
+        concrete = to_elementary(_concrete(expr, stand_ins))
+        return sympy.lambdify(variables, concrete, "numpy", dummify=True)
+
+    numeric = [numeric_function(p.atom) for p in params]
+    gaps = [numeric_function(gap) for gap in switching_gaps(d.expr)]
+    switches = [_by_name(gap, variables) for gap in gaps]
 
     def arguments(values):
         return [f(*(values[v.name] for v in variables)) for f in numeric]
@@ -448,14 +541,9 @@ def check_module(d: Derivation, module=None, n: int = 1000, seed: int = 0, rtol:
     def gradient(**values):
         return module.gradient(*arguments(values))
 
-    def on_a_kink(values):
-        near = np.zeros(np.shape(next(iter(values.values()))), dtype=bool)
-        for gap in kinks:
-            near |= np.abs(gap(*(values[v.name] for v in variables))) < 1e-4
-        return near
-
     rng = np.random.default_rng(seed)
-    points = {v.name: rng.uniform(-2.0, 2.0, n) for v in variables}
+    ranges = ranges or {}
+    points = {v.name: rng.uniform(*ranges.get(v.name, (-2.0, 2.0)), n) for v in variables}
     wrt = [p.var.name for p in d.partials]
     with np.errstate(all="ignore"):  # points outside the loss's domain are left out, not warned
-        return check_gradient(loss, gradient, points, wrt, rtol=rtol, exclude=on_a_kink)
+        return check_gradient(loss, gradient, points, wrt, rtol=rtol, switches=switches)

@@ -7,6 +7,8 @@ import threading
 import time
 from contextlib import contextmanager
 
+RETRY = 0.01  # seconds between alarms once a limit has passed
+
 
 class TimeUp(Exception):
     """A time limit passed."""
@@ -32,6 +34,9 @@ def time_limit(seconds: float):
     started = time.monotonic()
 
     def expire(signum, frame):
+        # If this exception lands where Python swallows it (a garbage-collector callback),
+        # the alarm rings again shortly, until the block has really ended.
+        signal.setitimer(signal.ITIMER_REAL, RETRY)
         raise TimeUp
 
     signal.signal(signal.SIGALRM, expire)

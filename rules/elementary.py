@@ -25,7 +25,7 @@ from sympy import (
     tanh,
 )
 
-from rules.registry import Outer, rule
+from rules.registry import KinkSpec, Outer, rule
 
 
 @rule(sympy.exp, name="exponential", formula=r"\frac{d}{du} e^u = e^u")
@@ -135,13 +135,19 @@ def arctangent(expr, var):
     return Outer(u, 1 / (1 + u**2))
 
 
+def arccotangent_jump(expr, var):
+    """arccot u jumps from −π/2 to π/2 at u = 0 (SymPy's branch, arccot u = arctan(1/u))."""
+    return [KinkSpec(expr.args[0], kind="jump")]
+
+
 @rule(
     sympy.acot,
     name="arccotangent",
     formula=r"\frac{d}{du}\operatorname{arccot} u = -\frac{1}{1 + u^2}",
+    kinks=arccotangent_jump,
 )
 def arccotangent(expr, var):
-    """d/du arccot u = −1/(1 + u²)"""
+    """d/du arccot u = −1/(1 + u²), for u ≠ 0; arccot jumps at u = 0"""
     (u,) = expr.args
     return Outer(u, -1 / (1 + u**2))
 

@@ -75,3 +75,35 @@ def test_time_limits_nest():
             with time_limit(5):
                 pass
             time.sleep(1)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see deadline.py
+def test_a_swallowed_alarm_rings_again():
+    """An alarm raised where Python ignores exceptions (a gc callback) must not end the limit."""
+    import gc
+
+    swallowed = []
+
+    def callback(phase, info):
+        if phase == "start" and not swallowed:
+            swallowed.append(True)
+            time.sleep(0.3)  # the alarm rings here, inside the callback, and is ignored
+
+    gc.callbacks.append(callback)
+    try:
+        with pytest.raises(TimeUp):
+            with time_limit(0.1):
+                gc.collect()
+                time.sleep(2)
+    finally:
+        gc.callbacks.remove(callback)
+
+
+def test_an_error_inside_sympy_means_not_proved():
+    """SymPy's simplify raises on max(x, constant it cannot compare); that is no verdict."""
+    from derive.engine import derivative_steps
+    from derive.functions import sigmoid, softplus
+
+    c = sympy.sin(2) / sympy.sqrt(sympy.sin(2) ** 2 + 1)
+    step, _ = derivative_steps(sympy.Max(x, sigmoid(x), softplus(c)), x)
+    assert verify_steps(step, Budget(6)).verified in (PROVED, CHECKED)

@@ -142,10 +142,10 @@ class NumPyCode(NumPyPrinter):
         return f"np.{function}({self._print(args[0])}, {self._nested(function, args[1:])})"
 
     def _print_Max(self, expr):
-        return self._nested("maximum", expr.args)
+        return self._nested("maximum", printing.numbers_last(expr.args))
 
     def _print_Min(self, expr):
-        return self._nested("minimum", expr.args)
+        return self._nested("minimum", printing.numbers_last(expr.args))
 
     def _print_sigmoid(self, expr):
         # σ(u) = exp(−log(1 + e^−u)): no overflow and full relative precision in both tails

@@ -221,3 +221,22 @@ def test_cli_check_fails_on_a_wrong_gradient(monkeypatch):
     result = CliRunner().invoke(main, ["code", "x^2", "--check"])
     assert result.exit_code == 1
     assert "DISAGREES" in result.output
+
+
+GOLDEN_CODE = {
+    "seed_000_code": (r"|m_x(w) - t|", ["w"]),
+    "seed_001_code": (r"J = \max(\Delta + s_c - s, 0)", ["s", "s_c"]),
+    "logistic_code": (r"\log(1 + e^{-y(w x + b)})", ["w", "b"]),
+}
+
+
+@pytest.mark.parametrize("name", GOLDEN_CODE)
+def test_code_matches_golden_file(name):
+    import os
+
+    latex, wrt = GOLDEN_CODE[name]
+    produced = derive.gradient(latex, wrt=wrt).code()
+    golden = Path(__file__).parent / "golden" / f"{name}.py.txt"
+    if os.environ.get("DERIVE_UPDATE_GOLDEN"):
+        golden.write_text(produced, encoding="utf-8")
+    assert produced == golden.read_text(encoding="utf-8")

@@ -36,7 +36,8 @@ def _needs_parentheses(expr) -> bool:
     return expr.is_Add or expr.is_Mul or isinstance(expr, sympy.Piecewise)
 
 
-def _numbers_last(args):
+def numbers_last(args):
+    """Arguments with the numbers at the end: max(u, 0), as people write it."""
     return [a for a in args if not a.is_number] + [a for a in args if a.is_number]
 
 
@@ -123,11 +124,11 @@ class NotesLatexPrinter(LatexPrinter):
         return text if exp is None else rf"{text}^{{{exp}}}"
 
     def _print_Max(self, expr, exp=None):
-        text = rf"\max\left({self._args(_numbers_last(expr.args))}\right)"
+        text = rf"\max\left({self._args(numbers_last(expr.args))}\right)"
         return text if exp is None else rf"{text}^{{{exp}}}"
 
     def _print_Min(self, expr, exp=None):
-        text = rf"\min\left({self._args(_numbers_last(expr.args))}\right)"
+        text = rf"\min\left({self._args(numbers_last(expr.args))}\right)"
         return text if exp is None else rf"{text}^{{{exp}}}"
 
     def _print_sign(self, expr, exp=None):
@@ -176,10 +177,10 @@ class NotesTextPrinter(StrPrinter):
         return f"{left}{self._print(expr.start)}, {self._print(expr.end)}{right}"
 
     def _print_Max(self, expr):
-        return f"max({self._args(_numbers_last(expr.args))})"
+        return f"max({self._args(numbers_last(expr.args))})"
 
     def _print_Min(self, expr):
-        return f"min({self._args(_numbers_last(expr.args))})"
+        return f"min({self._args(numbers_last(expr.args))})"
 
     def _print_Heaviside(self, expr):
         u, at_zero = expr.args

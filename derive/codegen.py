@@ -29,6 +29,13 @@ from derive.steps import Derivation
 RESERVED = {"np", "loss", "gradient", "shape", "PARAMETERS", "WRT", "SYMBOLS"}
 TEMPORARY_NAMES = ("u", "v", "z", "p", "q", "r", "a", "c", "k", "m", "n", "g", "h")
 WIDTH = 88  # longest line; longer expressions are split into temporaries
+SIGMOID = '''
+
+def _sigmoid(u):
+    """σ(u) = 1 / (1 + e^(−u)) without overflow: e^(−|u|) never exceeds 1."""
+    e = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1, e) / (1 + e)
+'''
 CONVENTION = (
     "At a kink the code follows the deep-learning convention: sign(0) = 0;\n"
     "Heaviside(0) = 1/2, so a tie in max(a, b) or min(a, b) splits the gradient equally;\n"
@@ -148,8 +155,7 @@ class NumPyCode(NumPyPrinter):
         return self._nested("minimum", printing.numbers_last(expr.args))
 
     def _print_sigmoid(self, expr):
-        # σ(u) = exp(−log(1 + e^−u)): no overflow and full relative precision in both tails
-        return f"np.exp(-np.logaddexp(0, {self._print(-expr.args[0])}))"
+        return f"_sigmoid({self._print(expr.args[0])})"  # SIGMOID, defined in the module
 
     def _print_softplus(self, expr):
         return f"np.logaddexp(0, {self._print(expr.args[0])})"
@@ -406,6 +412,8 @@ def module_source(d: Derivation) -> str:
             returns, printer, preamble, guarded,
         ),
     ]  # fmt: skip
+    if any("_sigmoid(" in line for line in functions):
+        functions = [*SIGMOID.strip("\n").splitlines(), "", "", *functions]
     uses_numpy = any("np." in line for line in functions)
     lines = [
         _docstring(_module_doc(d, params, name)),

@@ -240,3 +240,11 @@ def test_code_matches_golden_file(name):
     if os.environ.get("DERIVE_UPDATE_GOLDEN"):
         golden.write_text(produced, encoding="utf-8")
     assert produced == golden.read_text(encoding="utf-8")
+
+
+def test_names_that_clash_with_the_module_are_renamed():
+    d = derive.gradient(r"\mathit{np} \mathit{loss} + \mathit{gradient} + \mathit{shape} + m(w) m")
+    module = d.compile()
+    assert {"np_", "loss_", "gradient_", "shape_", "m", "m_"} <= set(module.PARAMETERS)
+    assert len(set(module.PARAMETERS)) == len(module.PARAMETERS)
+    compile(d.code(), "<generated>", "exec")

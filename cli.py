@@ -199,7 +199,7 @@ def code(loss, wrt, output, check, functions, log_base, where):
 
     def work():
         import derive
-        from derive import codegen
+        from derive import codecheck, codegen
 
         derivation = derive.gradient(
             source, wrt=list(wrt) or None, functions=functions, log_base=log_base
@@ -207,7 +207,7 @@ def code(loss, wrt, output, check, functions, log_base, where):
         module_code = derivation.code()
         verdict = None
         if check:
-            verdict = codegen.check_module(derivation, codegen.compile_module(module_code))
+            verdict = codecheck.check_module(derivation, codegen.compile_module(module_code))
         return module_code, verdict
 
     module_code, verdict = run_guarded(work)

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 import sympy
 from sympy.core.function import AppliedUndef
-from sympy.printing.numpy import NumPyPrinter
 
 from derive import __version__, names
 from derive.emit import printing
-from derive.functions import relu, to_elementary
+from derive.numpy_printer import NumPyCode
 from derive.stable import stabilised
 from derive.steps import Derivation
 
@@ -116,97 +115,6 @@ def _plain_latex(expr: sympy.Expr, d: Derivation) -> str:
     """LaTeX without sizing commands: m_x(w), m_x'(w)."""
     latex = printing.latex(expr, d.spellings)
     return latex.replace(r"\left(", "(").replace(r"\right)", ")")
-
-
-class NumPyCode(NumPyPrinter):
-    """SymPy to NumPy source, as a person would write it (``np.maximum``, not ``reduce``)."""
-
-    def __init__(self):
-        super().__init__({"fully_qualified_modules": True, "inline": True})
-
-    def _as_ordered_terms(self, expr, order=None):
-        return printing.positive_first(super()._as_ordered_terms(expr, order=order))
-
-    def _module_format(self, fqn, register=True):
-        return super()._module_format(fqn, register).replace("numpy.", "np.")
-
-    def _call(self, function: str, *args) -> str:
-        return f"np.{function}({', '.join(self._print(a) for a in args)})"
-
-    def _print_Abs(self, expr):
-        return self._call("abs", expr.args[0])
-
-    def _print_sign(self, expr):
-        return self._call("sign", expr.args[0])
-
-    def _print_Heaviside(self, expr):
-        u, at_zero = expr.args
-        return f"np.heaviside({self._print(u)}, {float(at_zero)})"
-
-    def _nested(self, function: str, args) -> str:
-        if len(args) == 1:
-            return self._print(args[0])
-        return f"np.{function}({self._print(args[0])}, {self._nested(function, args[1:])})"
-
-    def _print_Max(self, expr):
-        return self._nested("maximum", printing.numbers_last(expr.args))
-
-    def _print_Min(self, expr):
-        return self._nested("minimum", printing.numbers_last(expr.args))
-
-    def _print_sigmoid(self, expr):
-        return f"_sigmoid({self._print(expr.args[0])})"  # SIGMOID, defined in the module
-
-    def _print_softplus(self, expr):
-        return f"np.logaddexp(0, {self._print(expr.args[0])})"
-
-    def _print_relu(self, expr):
-        return f"np.maximum({self._print(expr.args[0])}, 0)"
-
-    def _print_Pow(self, expr, rational=False):
-        base, exponent = expr.args
-        if exponent == -1:
-            return f"1 / {self.parenthesize(base, 50)}"
-        if exponent == sympy.S.Half:
-            return self._call("sqrt", base)
-        if exponent == -sympy.S.Half:
-            return f"1 / {self._call('sqrt', base)}"
-        if exponent.is_Integer and exponent < 0:
-            return f"1 / {self.parenthesize(base, 60)}**{-exponent}"
-        return f"{self.parenthesize(base, 60)}**{self.parenthesize(exponent, 60)}"
-
-    def _print_Piecewise(self, expr):
-        *branches, (last, condition) = expr.args
-        otherwise = self._print(last) if condition == sympy.true else "np.nan"
-        if condition != sympy.true:
-            branches.append((last, condition))
-        if len(branches) == 1:
-            ((value, where),) = branches
-            return f"np.where({self._print(where)}, {self._print(value)}, {otherwise})"
-        conditions = ", ".join(self._print(c) for _, c in branches)
-        values = ", ".join(self._print(v) for v, _ in branches)
-        return f"np.select([{conditions}], [{values}], default={otherwise})"
-
-    def _print_Relational(self, expr):
-        return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
-
-    def _print_And(self, expr):
-        return " & ".join(self._print(a) for a in expr.args)
-
-    def _print_Or(self, expr):
-        return " | ".join(f"({self._print(a)})" for a in expr.args)
-
-    def _print_Not(self, expr):
-        return f"~({self._print(expr.args[0])})"
-
-    def _print_BooleanTrue(self, expr):
-        return "True"
-
-    def _print_Exp1(self, expr):
-        return "np.e"
-
-    def _print_Pi(self, expr):
-        return "np.pi"
 
 
 @dataclass(frozen=True)
@@ -317,10 +225,6 @@ def _docstring(text: str, indent: str = "") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _signature(params: list[Parameter]) -> str:
-    return ", ".join(p.name for p in params)
 
 
 def _function(
@@ -470,88 +374,3 @@ def compile_module(source: str, name: str = "derive_generated"):
     module.__file__ = f"<{name}>"
     exec(compile(source, module.__file__, "exec"), module.__dict__)  # derive's own output
     return module
-
-
-def _concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
-    """``expr`` with each unknown function replaced by a stand-in, derivatives worked out."""
-    for function, stand_in in stand_ins.items():
-        arity = next(iter(expr.atoms(function))).args if expr.atoms(function) else ()
-        if not arity:
-            continue
-        args = sympy.symbols(f"a1:{len(arity) + 1}", real=True)
-        body = stand_in(sum((k + 1) * a for k, a in enumerate(args)) / len(args))
-        expr = expr.replace(function, sympy.Lambda(args, body))
-    return expr.doit()
-
-
-def switching_gaps(expr: sympy.Expr) -> list[sympy.Expr]:
-    """Expressions that are 0 where ``expr`` switches: the arguments of |u|, sign, H, ReLU and
-    arccot, the differences of max and min arguments, the sides of cases conditions. Finite
-    differences are unreliable next to these, smooth join or not."""
-    gaps = []
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.acot, relu)):
-            gaps.append(node.args[0])
-        elif isinstance(node, (sympy.Max, sympy.Min)):
-            gaps += [a - b for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
-        elif isinstance(node, sympy.Piecewise):
-            for _, condition in node.args:
-                gaps += [r.lhs - r.rhs for r in condition.atoms(sympy.core.relational.Relational)]
-    return gaps
-
-
-def _by_name(function, variables):
-    """``function`` of the variables in order, called with them by name."""
-
-    def call(**values):
-        return function(*(values[v.name] for v in variables))
-
-    return call
-
-
-def check_module(
-    d: Derivation, module=None, n: int = 1000, seed: int = 0, rtol: float = 1e-6, ranges=None
-):
-    """Check the generated gradient against central differences at ``n`` seeded random points.
-
-    Unknown functions get concrete stand-ins (sin, cos, exp, arctan), so that m_x(w) and
-    m_x'(w) have values that belong together; points on or next to a kink are left out.
-    ``ranges`` maps a variable's name to the interval its values are drawn from (default
-    −2 to 2).
-    """
-    import numpy as np
-
-    from derive.verify import STAND_INS, check_gradient
-
-    module = module or compile_module(module_source(d))
-    params = parameters(d)
-    undefined = sorted({f.func for p in params for f in p.atom.atoms(AppliedUndef)}, key=str)
-    stand_ins = {f: STAND_INS[k % len(STAND_INS)] for k, f in enumerate(undefined)}
-    variables = sorted(
-        {s for p in params for s in p.atom.free_symbols} | {p.var for p in d.partials},
-        key=lambda s: s.name,
-    )
-
-    def numeric_function(expr):
-        concrete = to_elementary(_concrete(expr, stand_ins))
-        return sympy.lambdify(variables, concrete, "numpy", dummify=True)
-
-    numeric = [numeric_function(p.atom) for p in params]
-    gaps = [numeric_function(gap) for gap in switching_gaps(d.expr)]
-    switches = [_by_name(gap, variables) for gap in gaps]
-
-    def arguments(values):
-        return [f(*(values[v.name] for v in variables)) for f in numeric]
-
-    def loss(**values):
-        return module.loss(*arguments(values))
-
-    def gradient(**values):
-        return module.gradient(*arguments(values))
-
-    rng = np.random.default_rng(seed)
-    ranges = ranges or {}
-    points = {v.name: rng.uniform(*ranges.get(v.name, (-2.0, 2.0)), n) for v in variables}
-    wrt = [p.var.name for p in d.partials]
-    with np.errstate(all="ignore"):  # points outside the loss's domain are left out, not warned
-        return check_gradient(loss, gradient, points, wrt, rtol=rtol, switches=switches)

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 import derive
 from cli import main
 from derive.api import derivation_of
-from derive.codegen import check_module, compile_module, module_source
+from derive.codecheck import check_module
+from derive.codegen import compile_module, module_source
 from derive.parse import ParsedLoss
 from tests.numeric import numpy_function
 from tests.test_engine import trees

@@ -1,0 +1,101 @@
+"""The generated module against central differences: ``derive code --check``.
+
+Unknown functions get concrete stand-ins (sin, cos, exp, arctan), so that m_x(w) and m_x'(w)
+have values that belong together; the loss becomes a function of its variables, and the
+shipped checker (``derive.verify.check_gradient``) compares.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derive.codegen import compile_module, module_source, parameters
+from derive.functions import relu, to_elementary
+from derive.steps import Derivation
+
+
+def _concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
+    """``expr`` with each unknown function replaced by a stand-in, derivatives worked out."""
+    for function, stand_in in stand_ins.items():
+        applied = expr.atoms(function)
+        if not applied:
+            continue
+        arity = len(next(iter(applied)).args)
+        args = sympy.symbols(f"a1:{arity + 1}", real=True)
+        body = stand_in(sum((k + 1) * a for k, a in enumerate(args)) / len(args))
+        expr = expr.replace(function, sympy.Lambda(args, body))
+    return expr.doit()
+
+
+def switching_gaps(expr: sympy.Expr) -> list[sympy.Expr]:
+    """Expressions that are 0 where ``expr`` switches: the arguments of |u|, sign, H, ReLU and
+    arccot, the differences of max and min arguments, the sides of cases conditions. Finite
+    differences are unreliable next to these, smooth join or not."""
+    gaps = []
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.acot, relu)):
+            gaps.append(node.args[0])
+        elif isinstance(node, (sympy.Max, sympy.Min)):
+            gaps += [a - b for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
+        elif isinstance(node, sympy.Piecewise):
+            for _, condition in node.args:
+                gaps += [r.lhs - r.rhs for r in condition.atoms(sympy.core.relational.Relational)]
+    return gaps
+
+
+def _by_name(function, variables):
+    """``function`` of the variables in order, called with them by name."""
+
+    def call(**values):
+        return function(*(values[v.name] for v in variables))
+
+    return call
+
+
+def check_module(
+    d: Derivation, module=None, n: int = 1000, seed: int = 0, rtol: float = 1e-6, ranges=None
+):
+    """Check the generated gradient against central differences at ``n`` seeded random points.
+
+    Unknown functions get concrete stand-ins (sin, cos, exp, arctan), so that m_x(w) and
+    m_x'(w) have values that belong together; points on or next to a kink are left out.
+    ``ranges`` maps a variable's name to the interval its values are drawn from (default
+    −2 to 2).
+    """
+    import numpy as np
+
+    from derive.verify import STAND_INS, check_gradient
+
+    module = module or compile_module(module_source(d))
+    params = parameters(d)
+    undefined = sorted({f.func for p in params for f in p.atom.atoms(AppliedUndef)}, key=str)
+    stand_ins = {f: STAND_INS[k % len(STAND_INS)] for k, f in enumerate(undefined)}
+    variables = sorted(
+        {s for p in params for s in p.atom.free_symbols} | {p.var for p in d.partials},
+        key=lambda s: s.name,
+    )
+
+    def numeric_function(expr):
+        concrete = to_elementary(_concrete(expr, stand_ins))
+        return sympy.lambdify(variables, concrete, "numpy", dummify=True)
+
+    numeric = [numeric_function(p.atom) for p in params]
+    gaps = [numeric_function(gap) for gap in switching_gaps(d.expr)]
+    switches = [_by_name(gap, variables) for gap in gaps]
+
+    def arguments(values):
+        return [f(*(values[v.name] for v in variables)) for f in numeric]
+
+    def loss(**values):
+        return module.loss(*arguments(values))
+
+    def gradient(**values):
+        return module.gradient(*arguments(values))
+
+    rng = np.random.default_rng(seed)
+    ranges = ranges or {}
+    points = {v.name: rng.uniform(*ranges.get(v.name, (-2.0, 2.0)), n) for v in variables}
+    wrt = [p.var.name for p in d.partials]
+    with np.errstate(all="ignore"):  # points outside the loss's domain are left out, not warned
+        return check_gradient(loss, gradient, points, wrt, rtol=rtol, switches=switches)

@@ -19,6 +19,7 @@ from sympy import Heaviside
 
 from derive.deadline import TimeUp, time_limit
 from derive.engine import FoundKink
+from derive.functions import relu
 from derive.steps import Kink
 from derive.verify import Budget, evaluated, is_zero, numerically_equal
 from rules.registry import T
@@ -100,24 +101,53 @@ def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
         return Kink(condition, item.source, "jump", note="the function jumps here")
     if spec.kind == "join":
         return _join(item, condition, var, loss, budget)
-    switches = [atom for atom, _ in spec.choices]
-    if not any(result.has(atom) for atom in switches):
-        if _has_switch_on(result, spec.where):
-            return Kink(
-                condition, item.source, "kink", note="derive could not find the subgradient"
-            )
+    sides = _one_sided(result, spec.where)
+    if sides is not None:
+        (positive, negative), at_zero = sides
+        ends = [_at(positive, solution), _at(negative, solution)]
+        if is_zero(ends[0] - ends[1], budget.next_slice()):
+            return None  # both sides agree: differentiable after all (|x|³ at 0)
+    elif spec.choices and any(result.has(atom) for atom, _ in spec.choices):
+        at_zero = {atom: atom.func(0, *atom.args[1:]) for atom, _ in spec.choices}
+        chosen = _at(result.xreplace(dict(spec.choices)), solution)
+        if not chosen.has(T):
+            return None  # every choice gives the same slope: differentiable there
+        ends = [evaluated(chosen.xreplace({T: bound})) for bound in (spec.low, spec.high)]
+    elif _has_switch_on(result, spec.where):
+        return Kink(condition, item.source, "kink", note="derive could not find the subgradient")
+    else:
         return None  # the derivative does not switch here: differentiable after all
-    at_zero = {atom: atom.func(0, *atom.args[1:]) for atom in switches}
-    convention = _at(evaluated(result.xreplace(at_zero)), solution)
-    chosen = _at(result.xreplace(dict(spec.choices)), solution)
-    if not chosen.has(T):
-        return None  # every choice gives the same slope: differentiable there
-    ends = tuple(
-        refined(evaluated(chosen.xreplace({T: bound})), region) for bound in (spec.low, spec.high)
-    )
+    ends = tuple(refined(end, region) for end in ends)
+    if any(e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for e in ends):
+        note = "the derivative has no finite value there"
+        return Kink(condition, item.source, "kink", note=note)
     if all(e.is_number and e.is_real for e in ends):
         ends = (sympy.Min(*ends), sympy.Max(*ends))
+    convention = _at(evaluated(result.xreplace(at_zero)), solution)
     return Kink(condition, item.source, "kink", ends, refined(convention, region))
+
+
+def _one_sided(result: sympy.Expr, where: sympy.Expr):
+    """The derivative's formulas just on the positive and just on the negative side of
+    ``where`` = 0, setting every switch that turns on that surface (together: ReLU(x) and
+    max(x, 0) kink at once), and those switches' values at 0 by convention. None when no
+    two-sided switch of the result turns there."""
+    key, _ = _orientation(where)
+    atoms = []
+    for atom in _switches(result):
+        atom_key, orientation = _orientation(switch_argument(atom))
+        if atom_key == key:
+            atoms.append((atom, orientation))
+    if not atoms:
+        return None
+    sides = tuple(
+        evaluated(result.xreplace({a: _switch_value(a, side * o > 0) for a, o in atoms}))
+        for side in (1, -1)
+    )
+    at_zero = {
+        a: a.func(0, *a.args[1:]) for a, _ in atoms if isinstance(a, (sympy.sign, Heaviside))
+    }
+    return sides, at_zero
 
 
 def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
@@ -219,15 +249,40 @@ def _orientation(arg: sympy.Expr) -> tuple[sympy.Expr, int]:
     return arg, 1
 
 
+def switch_argument(atom: sympy.Expr) -> sympy.Expr | None:
+    """The expression whose sign decides which way ``atom`` goes: u for sign(u), H(u), |u|,
+    ReLU(u); a − b for max(a, b) and min(a, b). None when ``atom`` is no switch."""
+    if isinstance(atom, (sympy.sign, Heaviside, sympy.Abs, relu)):
+        return atom.args[0]
+    if isinstance(atom, (sympy.Max, sympy.Min)) and len(atom.args) == 2:
+        return atom.args[0] - atom.args[1]
+    return None
+
+
+def _switch_value(atom: sympy.Expr, positive: bool) -> sympy.Expr:
+    """What ``atom`` is where its switch argument is positive (or negative)."""
+    if isinstance(atom, sympy.sign):
+        return sympy.S.One if positive else sympy.S.NegativeOne
+    if isinstance(atom, Heaviside):
+        return sympy.S.One if positive else sympy.S.Zero
+    if isinstance(atom, sympy.Abs):
+        return atom.args[0] if positive else -atom.args[0]
+    if isinstance(atom, relu):
+        return atom.args[0] if positive else sympy.S.Zero
+    first, second = atom.args  # max or min of two
+    return first if positive == isinstance(atom, sympy.Max) else second
+
+
 def _switches(expr: sympy.Expr) -> list:
-    return [a for a in expr.atoms(sympy.sign, Heaviside) if a.args[0].free_symbols]
+    atoms = expr.atoms(sympy.sign, Heaviside, sympy.Abs, relu, sympy.Max, sympy.Min)
+    return [a for a in atoms if (arg := switch_argument(a)) is not None and arg.free_symbols]
 
 
 def cases_of(
     expr: sympy.Expr, region=sympy.true
 ) -> tuple[tuple[sympy.Basic, sympy.Expr], ...] | None:
-    """The value of ``expr`` region by region, with no sign or Heaviside left in the values;
-    None when there are more than MAX_CASE_SWITCHES distinct switches."""
+    """The value of ``expr`` region by region, with no switch (sign, H, |u|, ReLU, max or min
+    of two) left in the values; None when there are more than MAX_CASE_SWITCHES of them."""
     if isinstance(expr, sympy.Piecewise):
         rows, earlier = [], []
         for value, condition in expr.args:
@@ -241,7 +296,7 @@ def cases_of(
     switches = _switches(expr)
     canon: dict[sympy.Expr, list] = {}
     for atom in switches:
-        key, orientation = _orientation(atom.args[0])
+        key, orientation = _orientation(switch_argument(atom))
         canon.setdefault(key, []).append((atom, orientation))
     if len(canon) > MAX_CASE_SWITCHES:
         return None
@@ -251,15 +306,14 @@ def cases_of(
         for (key, atoms), s in zip(canon.items(), signs, strict=True):
             conditions.append(key > 0 if s > 0 else key < 0)
             for atom, orientation in atoms:
-                positive = s * orientation > 0
-                if isinstance(atom, sympy.sign):
-                    substitution[atom] = sympy.S.One if positive else sympy.S.NegativeOne
-                else:
-                    substitution[atom] = sympy.S.One if positive else sympy.S.Zero
+                substitution[atom] = _switch_value(atom, s * orientation > 0)
         where = sympy.And(region, *conditions)
         if where == sympy.false or _empty(where):
             continue
-        rows.append((where, evaluated(expr.xreplace(substitution))))
+        value = expr
+        for _ in range(len(substitution) + 1):  # switches inside switches
+            value = value.xreplace(substitution)
+        rows.append((where, evaluated(value)))
     return tuple(rows)
 
 

@@ -112,3 +112,19 @@ def test_a_smooth_result_has_no_cases():
     partial = gradient(r"\tanh(w x)", wrt="w", form="cases").partials[0]
     assert partial.cases == ()
     assert "where" not in gradient(r"\tanh(w x)", wrt="w", form="cases").text()
+
+
+def test_kinks_on_one_surface_are_analysed_together():
+    """ReLU(x) and max(x, 0) both kink at 0: the subgradients are the hull of both sides."""
+    kinks = gradient(r"|x - 1| + \max(x, 0) + \operatorname{ReLU}(x)", wrt="x").partials[0].kinks
+    at = {str(k.condition): k.subgradient for k in kinks}
+    assert at == {"Eq(x, 1)": (1, 3), "Eq(x, 0)": (-1, 1)}
+
+
+def test_switches_that_cancel_leave_no_kink():
+    assert gradient(r"\operatorname{ReLU}(x) - \max(x, 0)", wrt="x").partials[0].kinks == ()
+
+
+def test_a_kink_where_the_loss_is_undefined_has_no_subgradient():
+    (kink,) = gradient(r"\frac{\ln z}{\operatorname{ReLU}(z)}", wrt="z").partials[0].kinks
+    assert kink.subgradient is None and "no finite value" in kink.note

@@ -219,6 +219,66 @@ def code(loss, wrt, output, check, functions, log_base, where):
 
 
 @main.command()
+@click.argument("loss")
+@click.option("--wrt", required=True, metavar="V", help="The variable the claim differentiates by.")
+@click.option(
+    "--claim",
+    required=True,
+    metavar="LATEX",
+    help="The claimed derivative, in the loss's own notation: m_x'(w), \\frac{d m_x}{dw}, 2x, -1.",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "latex", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the verdict.",
+)
+@click.option("--standalone", is_flag=True, help="With --format latex: a whole document.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option(
+    "--function",
+    "functions",
+    multiple=True,
+    metavar="NAME",
+    help="Read NAME(...) as an unknown function.",
+)
+@click.option(
+    "--log-base",
+    type=click.Choice(["e", "10"]),
+    default="e",
+    show_default=True,
+    help="What \\log without a subscript means.",
+)
+def check(loss, wrt, claim, format_, standalone, output, functions, log_base):
+    """Prove or refute that the derivative of LOSS by V is the claimed one.
+
+    Exit status 0 when the claim is proved wherever the loss is differentiable; 1 when it
+    holds only in part, is refuted (with a counterexample), or cannot be decided.
+    """
+    if standalone and format_ != "latex":
+        fail("--standalone goes with --format latex")
+    source = read_loss(loss)
+
+    def work():
+        import derive.check
+
+        verdict = derive.check.check(source, wrt, claim, functions=functions, log_base=log_base)
+        printed = {
+            "text": verdict.text,
+            "markdown": verdict.markdown,
+            "json": verdict.to_json,
+            "latex": lambda: verdict.latex(standalone=standalone),
+        }[format_]()
+        return printed, verdict.exit_code
+
+    printed, code = run_guarded(work)
+    emit(printed, output)
+    sys.exit(code)
+
+
+@main.command()
 @click.option(
     "--format",
     "format_",

@@ -146,8 +146,9 @@ def normalise_unicode(text: str) -> str:
     return "".join(UNICODE.get(ch, ch) for ch in text)
 
 
-def tokenize(source: str) -> list[Token]:
-    """Split LaTeX into tokens. Raises ParseError for unknown or unsupported commands."""
+def tokenize(source: str, claim: bool = False) -> list[Token]:
+    """Split LaTeX into tokens. Raises ParseError for unknown or unsupported commands.
+    ``claim``: the text is a claimed derivative, where ``\\partial`` may appear."""
     if len(source) > MAX_LENGTH:
         _fail(
             f"the input is {len(source)} characters long; derive reads at most {MAX_LENGTH}",
@@ -173,6 +174,9 @@ def tokenize(source: str) -> list[Token]:
             m = _NUMBER.match(source, i)
             tokens.append(Token("number", m.group(), i, m.end()))
             i = m.end()
+        elif ch == "\\" and claim and source.startswith(r"\partial", i):
+            tokens.append(Token("command", r"\partial", i, i + len(r"\partial")))
+            i += len(r"\partial")
         elif ch == "\\":
             i = _read_command(source, i, tokens)
         elif ch in "([{":
@@ -359,6 +363,6 @@ def _opener_text(g: Group) -> str:
     return r"\begin{cases}" if g.kind == "cases" else g.kind
 
 
-def read_tree(source: str) -> Group:
+def read_tree(source: str, claim: bool = False) -> Group:
     """Tokens of ``source`` nested into groups: the input of the reader in ``derive.parse``."""
-    return group(source, tokenize(source))
+    return group(source, tokenize(source, claim))

@@ -295,16 +295,19 @@ def cases_of(
         return tuple(rows)
     switches = _switches(expr)
     canon: dict[sympy.Expr, list] = {}
-    for atom in switches:
+    shown: dict[sympy.Expr, tuple] = {}  # each surface as first written: m_x(w) − t, not t − m_x(w)
+    for atom in sorted(switches, key=sympy.default_sort_key):
         key, orientation = _orientation(switch_argument(atom))
         canon.setdefault(key, []).append((atom, orientation))
+        shown.setdefault(key, (evaluated(switch_argument(atom)), orientation))
     if len(canon) > MAX_CASE_SWITCHES:
         return None
     rows = []
     for signs in product((1, -1), repeat=len(canon)):
         substitution, conditions = {}, []
         for (key, atoms), s in zip(canon.items(), signs, strict=True):
-            conditions.append(key > 0 if s > 0 else key < 0)
+            written, orientation = shown[key]
+            conditions.append(written > 0 if s * orientation > 0 else written < 0)
             for atom, orientation in atoms:
                 substitution[atom] = _switch_value(atom, s * orientation > 0)
         where = sympy.And(region, *conditions)

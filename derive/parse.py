@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from derive import names
 from derive.errors import ParseError
@@ -176,6 +177,26 @@ def parse_loss(
     )
 
 
+def parse_claim(text: str, loss: ParsedLoss, log_base: str = "e") -> sympy.Expr:
+    """A claimed derivative of ``loss``, in the loss's own notation: its symbols by their
+    spellings, its unknown functions (``m_x'(w)``), Leibniz fractions (``\\frac{d m_x}{dw}``,
+    ``\\frac{\\partial J}{\\partial s_c}`` for the loss's name J). Raises ParseError."""
+    if not isinstance(text, str):
+        raise ParseError("the claim must be a string of LaTeX")
+    source = normalise_unicode(_strip_math_delimiters(text))
+    if not source.strip():
+        raise ParseError("the claim is empty", source, 0)
+    functions = {f.func.__name__: f for f in loss.expr.atoms(AppliedUndef)}
+    reader = _Reader(source, tuple(functions), log_base, context=(loss, functions))
+    tree = read_tree(source, claim=True)
+    try:
+        expr = reader.expression(tree.items, tree.col, tree.end)
+    except RecursionError:
+        raise ParseError("the claim is nested too deeply", source, 0) from None
+    _check_supported(expr, source)
+    return expr
+
+
 def parse_name(text: str, loss: ParsedLoss) -> sympy.Symbol:
     """The symbol of ``loss`` that ``text`` names, written as LaTeX (``s_c``, ``\\Delta``) or as
     its identifier (``Delta``, ``y_hat``). Raises ParseError when the loss has no such symbol."""
@@ -227,8 +248,9 @@ def _check_supported(expr: sympy.Basic, source: str) -> None:
 class _Reader:
     """Walks the token tree of one input; collects spellings and notes as it goes."""
 
-    def __init__(self, source: str, functions, log_base: str):
+    def __init__(self, source: str, functions, log_base: str, context=None):
         self.source = source
+        self.context = context  # (the loss, its unknown functions by name) when reading a claim
         self.declared = {f.strip().lstrip("\\") for f in functions}
         if log_base not in ("e", "10"):
             raise ParseError(f"log_base must be 'e' or '10', not {log_base!r}")
@@ -238,6 +260,12 @@ class _Reader:
         self.values: dict[str, sympy.Basic] = {}
         self.symbol_for_spelling: dict[str, sympy.Symbol] = {}
         self.fractions: set[sympy.Expr] = set()
+        if context is not None:  # a claim speaks the loss's names
+            loss, _ = context
+            self.spellings.update(loss.spellings)
+            for symbol in loss.expr.free_symbols:
+                spelling = loss.spellings.get(symbol.name, symbol.name)
+                self.symbol_for_spelling[spelling.replace(" ", "")] = symbol
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -429,6 +457,11 @@ class _Reader:
 
     def fraction(self, items: list, k: int, fragment: _Fragment) -> int:
         frac = items[k]
+        leibniz = self.leibniz(items, k)
+        if leibniz is not None:
+            value, after = leibniz
+            fragment.add(self.placeholder(value), frac.col, operand=True)
+            return after
         numerator, k1 = self.argument(items, k + 1, frac, "two arguments, as in \\frac{a}{b}")
         denominator, k2 = self.argument(items, k1, frac, "two arguments, as in \\frac{a}{b}")
         fragment.add(r"\frac" + numerator + denominator, frac.col, operand=True)
@@ -436,6 +469,40 @@ class _Reader:
         if bottom != 0:
             self.fractions.add(top / bottom)
         return k2
+
+    def leibniz(self, items: list, k: int):
+        """In a claim, ``\\frac{d f}{d x}`` and ``\\frac{\\partial J}{\\partial s}`` are
+        derivatives, and ``\\frac{d}{dx} u`` differentiates the rest of the term. Returns
+        (value, next index), or None for an ordinary fraction."""
+        if self.context is None or k + 2 >= len(items):
+            return None
+        top, bottom = items[k + 1], items[k + 2]
+        if not (_is_braced(top) and _is_braced(bottom)):
+            return None
+        if not (_is_d(top.items[:1]) and _is_d(bottom.items[:1]) and len(bottom.items) > 1):
+            return None
+        name, used = self.name(bottom.items, 1)
+        if used != len(bottom.items):
+            self.fail("write the variable alone below the line, as in \\frac{d f}{d x}", bottom)
+        var = self.symbol(name)
+        if len(top.items) == 1:  # d/dx applied to what follows
+            if k + 3 >= len(items):
+                self.fail("\\frac{d}{dx} needs something after it", items[k])
+            return sympy.Derivative(self.term(items[k + 3 :]), var).doit(), len(items)
+        return sympy.Derivative(self.derivand(top.items[1:]), var).doit(), k + 3
+
+    def derivand(self, items: list) -> sympy.Expr:
+        """What ``d`` applies to in ``\\frac{d f}{d x}``: an unknown function of the loss
+        (``m_x`` is m_x(w)), the loss itself by its name (J), or an expression."""
+        loss, functions = self.context
+        if items and self._is_name_start(items[0]):
+            name, used = self.name(items, 0)
+            if used == len(items):
+                if name.ident in functions:
+                    return functions[name.ident]
+                if loss.name is not None and _same_spelling(name.latex, loss.name):
+                    return loss.expr
+        return self.expression(items, items[0].col, items[-1].end)
 
     def root(self, items: list, k: int, fragment: _Fragment) -> int:
         sqrt = items[k]
@@ -917,6 +984,25 @@ def _is_number_placeholder(fragment: _Fragment, values: dict) -> bool:
         return False
     value = values.get(_placeholder_name(last))
     return value is not None and value.is_Number
+
+
+def _is_braced(item) -> bool:
+    return isinstance(item, Group) and item.kind == "{" and bool(item.items)
+
+
+def _is_d(items: list) -> bool:
+    """Whether ``items`` start with the d of a derivative: d, \\partial or \\mathrm{d}."""
+    if not items or not isinstance(items[0], Token):
+        return False
+    first = items[0]
+    return (
+        first.kind == "letter"
+        and first.text == "d"
+        or first.kind == "command"
+        and first.text == r"\partial"
+        or first.kind == "font"
+        and first.arg.strip() == "d"
+    )
 
 
 def _is_op(item, *texts: str) -> bool:

@@ -1,0 +1,238 @@
+"""Prove or refute a claimed derivative: where it holds, where it fails, a counterexample.
+
+The claim and the derivative are compared region by region: the domain is split where the
+switches of their difference turn (|u| at u = 0, max(a, b) at a = b, the conditions of cases),
+and in each region the difference is proved 0, found non-zero at a point of the region, or
+left undecided (it agrees at random points but SymPy cannot show it is 0). The kinks
+themselves are left out: there the loss has no derivative to compare with.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derive.api import derivation_of
+from derive.errors import ParseError
+from derive.nonsmooth import cases_of
+from derive.parse import parse_claim, parse_loss
+from derive.steps import Derivation, Partial
+from derive.verify import SEED, Budget, evaluated, is_zero, random_point
+
+PROVED, IN_PART, REFUTED, UNDECIDED = "proved", "holds in part", "refuted", "undecided"
+SMALL = tuple(sympy.Rational(v) for v in ("0", "1", "-1", "2", "-2", "3", "-3", "1/2", "-1/2"))
+SAMPLES = 12
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where (a condition, True for everywhere), and whether the claim holds there:
+    True, False, or None when undecided."""
+
+    where: sympy.Basic
+    holds: bool | None
+    derivative: sympy.Expr
+    claim: sympy.Expr
+    agreeing_points: int = 0
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A point of the domain (values of the symbols and of unknown functions and their
+    derivatives), with what the claim and the derivative give there."""
+
+    values: dict
+    claimed: sympy.Expr
+    true: sympy.Expr
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The verdict on a claimed derivative."""
+
+    derivation: Derivation
+    claim: sympy.Expr
+    claim_source: str
+    verdict: str
+    regions: tuple[Region, ...]
+    counterexample: Counterexample | None = None
+
+    @property
+    def partial(self) -> Partial:
+        return self.derivation.partials[0]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when proved; 1 otherwise (the claim is not established everywhere)."""
+        return 0 if self.verdict == PROVED else 1
+
+    def text(self) -> str:
+        from derive.emit import claim
+
+        return claim.text(self)
+
+    def latex(self, standalone: bool = False) -> str:
+        from derive.emit import claim
+
+        return claim.latex(self, standalone)
+
+    def markdown(self) -> str:
+        from derive.emit import claim
+
+        return claim.markdown(self)
+
+    def to_json(self) -> str:
+        from derive.emit import claim
+
+        return claim.json(self)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def check(latex: str, wrt: str, claim: str, functions=(), log_base: str = "e") -> ClaimCheck:
+    """Prove or refute that d(latex)/d(wrt) = claim (LaTeX, in the loss's own notation)."""
+    loss = parse_loss(latex, tuple(functions), log_base)
+    derivation = derivation_of(loss, [wrt], None, {"log_base": log_base})
+    try:
+        claimed = parse_claim(claim, loss, log_base)
+    except ParseError as error:
+        raise ParseError(f"in the claim: {error.message}", error.source, error.column,
+                         error.length) from None  # fmt: skip
+    return judge(derivation, claimed, claim)
+
+
+def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> ClaimCheck:
+    """The verdict on ``claimed`` as the derivative of ``derivation``'s only partial."""
+    partial = derivation.partials[0]
+    derivative = partial.formula
+    budget = Budget()
+    difference = claimed - derivative
+    rows = cases_of(difference) or ((sympy.true, difference),)
+    regions = []
+    for where, gap in rows:
+        here = _region_values(where, claimed, derivative)
+        if is_zero(gap, budget.next_slice()):
+            regions.append(Region(where, True, *here))
+            continue
+        agreeing = _agreeing_points(gap, where)
+        regions.append(Region(where, False if agreeing is None else None, *here, agreeing or 0))
+    regions = tuple(regions)
+    failing = [r for r in regions if r.holds is False]
+    counterexample = _counterexample(failing, claimed, derivative) if failing else None
+    if failing and counterexample is None:
+        # no point of a failing region showed a difference: call it undecided, not refuted
+        regions = tuple(Region(r.where, None, r.derivative, r.claim) if r.holds is False else r
+                        for r in regions)  # fmt: skip
+        failing = []
+    if not failing and all(r.holds for r in regions):
+        verdict = PROVED
+    elif not failing:
+        verdict = UNDECIDED
+    elif any(r.holds for r in regions):
+        verdict = IN_PART
+    else:
+        verdict = REFUTED
+    return ClaimCheck(derivation, claimed, source, verdict, regions, counterexample)
+
+
+def _region_values(where, claimed, derivative) -> tuple[sympy.Expr, sympy.Expr]:
+    """The claim and the derivative with the region's switches resolved."""
+    values = []
+    for expr in (derivative, claimed):
+        rows = cases_of(expr)
+        match = [v for w, v in rows or () if _implies(where, w)]
+        values.append(match[0] if match else expr)
+    return values[0], values[1]
+
+
+def _implies(region, condition) -> bool:
+    """Whether the strict conditions of ``condition`` are among those of ``region``."""
+    if condition == sympy.true:
+        return True
+    mine = set(sympy.And.make_args(region))
+    return all(c in mine for c in sympy.And.make_args(condition))
+
+
+def _unknowns(*exprs) -> list:
+    """The quantities a point gives values to: the values of unknown functions and of their
+    derivatives (each free at a point), and the symbols outside them; m_x(w) hides w."""
+    derivatives = set().union(*(e.atoms(sympy.Derivative, sympy.Subs) for e in exprs))
+    exprs = [e.xreplace({a: sympy.Dummy() for a in derivatives}) for e in exprs]
+    functions = set().union(*(e.atoms(AppliedUndef) for e in exprs))
+    exprs = [e.xreplace({f: sympy.Dummy() for f in functions}) for e in exprs]
+    symbols = {s for e in exprs for s in e.free_symbols if not isinstance(s, sympy.Dummy)}
+    return sorted(functions, key=str) + sorted(derivatives, key=str) + sorted(symbols, key=str)
+
+
+def _substitute(expr, point: dict):
+    value = expr
+    for atom in sorted(point, key=lambda a: not isinstance(a, (sympy.Derivative, sympy.Subs))):
+        value = value.xreplace({atom: point[atom]})
+    return evaluated(value)
+
+
+def _holds_at(where, point) -> bool:
+    if where == sympy.true:
+        return True
+    truth = _substitute(where, point)
+    return truth == sympy.true
+
+
+def _differs(claimed, derivative, point):
+    """(claim, derivative) at ``point`` when both are finite numbers and differ, else None."""
+    a, b = _substitute(claimed, point), _substitute(derivative, point)
+    try:
+        if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo):
+            return None
+        if abs(complex(sympy.N(a - b))) <= 1e-12 * (1 + abs(complex(sympy.N(b)))):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return a, b
+
+
+def _counterexample(failing: list[Region], claimed, derivative) -> Counterexample | None:
+    """A point in a failing region where claim and derivative differ: small integers first
+    (m_x(w) = 0, m_x'(w) = 1, t = 1), then random points."""
+    for region in failing:
+        unknowns = _unknowns(claimed, derivative, region.where)
+        candidates = itertools.product(SMALL, repeat=len(unknowns))
+        for values in itertools.islice(candidates, 20000):
+            point = dict(zip(unknowns, values, strict=True))
+            if _holds_at(region.where, point):
+                found = _differs(claimed, derivative, point)
+                if found:
+                    return Counterexample(point, *found)
+        rng = random.Random(SEED)
+        for _ in range(500):
+            point = dict(random_point(unknowns, rng))
+            if _holds_at(region.where, point):
+                found = _differs(claimed, derivative, point)
+                if found:
+                    return Counterexample(point, *found)
+    return None
+
+
+def _agreeing_points(gap, where) -> int | None:
+    """How many random points of ``where`` have ``gap`` = 0; None when one does not."""
+    unknowns = _unknowns(gap, where)
+    rng = random.Random(SEED)
+    agreeing = 0
+    for _ in range(SAMPLES * 20):
+        point = dict(random_point(unknowns, rng))
+        if not _holds_at(where, point):
+            continue
+        value = _substitute(gap, point)
+        if not value.is_number or value.has(sympy.nan, sympy.zoo):
+            continue
+        if abs(complex(sympy.N(value))) > 1e-9:
+            return None
+        agreeing += 1
+        if agreeing >= SAMPLES:
+            break
+    return agreeing

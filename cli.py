@@ -7,6 +7,7 @@ message and exit status 2. No mathematics happens here.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -276,6 +277,163 @@ def check(loss, wrt, claim, format_, standalone, output, functions, log_base):
     printed, code = run_guarded(work)
     emit(printed, output)
     sys.exit(code)
+
+
+def assignments(option: str, pairs) -> dict[str, float]:
+    """``("x=1.5", "s_c=0")`` as ``{"x": 1.5, "s_c": 0.0}``; bad pairs end with exit status 2."""
+    values = {}
+    for pair in pairs:
+        name, equals, number = pair.partition("=")
+        if not equals or not name.strip():
+            fail(f"{option} {pair}: write NAME=NUMBER, as in {option} x=1.5")
+        try:
+            values[name.strip()] = float(number)
+        except ValueError:
+            fail(f"{option} {pair}: {number.strip()!r} is not a number")
+    return values
+
+
+class LazyProgress:
+    """A progress bar on standard error that appears only once a run has taken 0.5 s."""
+
+    def __init__(self, label: str):
+        self.label, self.started, self.bar, self.shown = label, None, None, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.started = self.started or time.monotonic()  # the clock starts at the first step
+        if self.bar is None and time.monotonic() - self.started > 0.5:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command()
+@click.argument("loss")
+@click.option(
+    "--start",
+    multiple=True,
+    required=True,
+    metavar="V=NUM",
+    help="A variable to descend in and its starting value; repeat for each.",
+)
+@click.option(
+    "--set",
+    "fixed",
+    multiple=True,
+    metavar="V=NUM",
+    help="Fix another symbol (data) to a value; repeat for each.",
+)
+@click.option("--lr", default=0.1, show_default=True, type=float, help="The learning rate η.")
+@click.option("--steps", default=100, show_default=True, type=int, help="The most steps to take.")
+@click.option(
+    "--tol",
+    default=1e-6,
+    show_default=True,
+    type=float,
+    help="Stop when the gradient norm is below this.",
+)
+@click.option(
+    "--plot",
+    "picture",
+    metavar="FILE.png",
+    help="Draw the run: the loss curve with the iterates (one variable) or contours "
+    "with the path (two).",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print the run.",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@click.option("--function", "functions", multiple=True, metavar="NAME", hidden=True)
+@click.option(
+    "--log-base",
+    type=click.Choice(["e", "10"]),
+    default="e",
+    show_default=True,
+    help="What \\log without a subscript means.",
+)
+def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base):
+    """Run gradient descent on LOSS with its derived gradient, and say why it works.
+
+    It first derives, for this loss, why -∇f is a descent direction, then steps
+    x ← x − η∇f(x) and prints the iterates and a verdict: converged, stalled or diverged.
+    """
+    source = read_loss(loss)
+    start_values, fixed_values = assignments("--start", start), assignments("--set", fixed)
+    progress = LazyProgress("descending")
+
+    def work():
+        import derive.descent
+
+        run = derive.descent.descend(
+            source, start_values, fixed_values, lr, steps, tol, functions, log_base, progress
+        )
+        progress.close()
+        if picture:
+            run.plot(picture)
+        return run.text() if format_ == "text" else run.to_json()
+
+    emit(run_guarded(work), output)
+
+
+@main.command()
+@click.argument("loss")
+@click.option("--wrt", required=True, metavar="V", help="The variable on the x axis.")
+@click.option(
+    "--set",
+    "fixed",
+    multiple=True,
+    metavar="V=NUM",
+    help="Fix another symbol to a value; repeat for each.",
+)
+@click.option(
+    "--range",
+    "interval",
+    metavar="LO,HI",
+    help="The interval of the x axis. Default: -3 to 3, widened to show the kinks.",
+)
+@click.option("-o", "--output", required=True, metavar="FILE.png", help="Where to write the PNG.")
+@click.option("--function", "functions", multiple=True, metavar="NAME", hidden=True)
+@click.option(
+    "--log-base",
+    type=click.Choice(["e", "10"]),
+    default="e",
+    show_default=True,
+    help="What \\log without a subscript means.",
+)
+def plot(loss, wrt, fixed, interval, output, functions, log_base):
+    """Draw LOSS and its derivative by V on one x axis, with each kink marked: the
+    derivative's jump, the interval of subgradients, and the value by convention."""
+    source = read_loss(loss)
+    fixed_values = assignments("--set", fixed)
+    bounds = None
+    if interval is not None:
+        low, comma, high = interval.partition(",")
+        try:
+            bounds = (float(low), float(high))
+        except ValueError:
+            fail(f"--range {interval}: write LO,HI, as in --range -2,2")
+        if not comma:
+            fail(f"--range {interval}: write LO,HI, as in --range -2,2")
+
+    def work():
+        import derive.plot
+
+        picture = derive.plot.plot(source, wrt, output, fixed_values, bounds, functions, log_base)
+        kinks = "; ".join(f"{k.x:g}" for k in picture.kinks) or "none"
+        return f"wrote {picture.path} (kinks at {kinks})\n"
+
+    click.echo(run_guarded(work), nl=False, err=True)
 
 
 @main.command()

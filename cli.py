@@ -263,9 +263,9 @@ def check(loss, wrt, claim, format_, standalone, output, functions, log_base):
     source = read_loss(loss)
 
     def work():
-        import derive.check
+        import derive.claims
 
-        verdict = derive.check.check(source, wrt, claim, functions=functions, log_base=log_base)
+        verdict = derive.claims.check(source, wrt, claim, functions=functions, log_base=log_base)
         printed = {
             "text": verdict.text,
             "markdown": verdict.markdown,
@@ -427,9 +427,11 @@ def plot(loss, wrt, fixed, interval, output, functions, log_base):
             fail(f"--range {interval}: write LO,HI, as in --range -2,2")
 
     def work():
-        import derive.plot
+        import derive.pictures
 
-        picture = derive.plot.plot(source, wrt, output, fixed_values, bounds, functions, log_base)
+        picture = derive.pictures.plot(
+            source, wrt, output, fixed_values, bounds, functions, log_base
+        )
         kinks = "; ".join(f"{k.x:g}" for k in picture.kinks) or "none"
         return f"wrote {picture.path} (kinks at {kinks})\n"
 

@@ -5,33 +5,37 @@
     >>> d.result
     2*x
 
-``gradient`` returns a ``Derivation``: ``.result``/``.results``, ``.steps``, ``.partials``, and
-``.text()``, ``.latex()``, ``.markdown()``, ``.html()``, ``.to_json()``.
+``gradient`` returns a ``Derivation``: ``.result``/``.results``, ``.steps``, ``.partials``,
+``.text()``, ``.latex()``, ``.markdown()``, ``.html()``, ``.to_json()``, ``.code()`` and
+``.compile()``. ``check`` proves or refutes a claimed derivative, ``descend`` runs gradient
+descent with the derived gradient, ``plot`` draws a loss and its derivative.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["DeriveError", "Derivation", "ParseError", "gradient", "parse_loss", "__version__"]
+__all__ = [
+    "DeriveError", "Derivation", "ParseError", "check", "descend", "gradient", "parse_loss",
+    "plot", "__version__",
+]  # fmt: skip
+_LAZY = {
+    "gradient": ("derive.api", "gradient"),
+    "Derivation": ("derive.steps", "Derivation"),
+    "parse_loss": ("derive.parse", "parse_loss"),
+    "ParseError": ("derive.errors", "ParseError"),
+    "DeriveError": ("derive.errors", "DeriveError"),
+    "check": ("derive.claims", "check"),
+    "descend": ("derive.descent", "descend"),
+    "plot": ("derive.pictures", "plot"),
+}
 
 
 def __getattr__(name):
     # Lazy, so that `derive --version` and `derive rules` do not pay for SymPy's import.
-    if name == "gradient":
-        from derive.api import gradient
+    if name not in _LAZY:
+        raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    import importlib
 
-        return gradient
-    if name == "Derivation":
-        from derive.steps import Derivation
-
-        return Derivation
-    if name == "parse_loss":
-        from derive.parse import parse_loss
-
-        return parse_loss
-    if name in ("ParseError", "DeriveError"):
-        from derive import errors
-
-        return getattr(errors, name)
-    raise AttributeError(f"module 'derive' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)

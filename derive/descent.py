@@ -67,9 +67,9 @@ class Descent:
     def plot(self, path: str) -> str:
         """Draw the run: the loss curve with the iterates (one variable) or contours with
         the path (two); returns ``path``."""
-        from derive import plot
+        from derive import pictures
 
-        return plot.descent_picture(self, path)
+        return pictures.descent_picture(self, path)
 
     def __str__(self) -> str:
         return self.text()

@@ -112,3 +112,12 @@ def test_no_user_text_reaches_an_evaluator(monkeypatch):
 def _every_output(d):
     for output in (d.text(), d.latex(standalone=True), d.markdown(), d.html(), d.to_json()):
         assert output
+
+
+def test_check_descend_and_plot_from_the_package(tmp_path):
+    import derive.claims  # the module does not shadow the function  # noqa: F401
+
+    assert derive.check(r"|m_x(w) - t|", "w", "m_x'(w)").verdict == "holds in part"
+    assert derive.descend("x^2", {"x": 1.5}).verdict == "converged"
+    picture = derive.plot(r"|x|", "x", str(tmp_path / "abs.png"))
+    assert [k.x for k in picture.kinks] == [0.0]

@@ -9,7 +9,7 @@ import sympy
 from click.testing import CliRunner
 
 from cli import main
-from derive.check import IN_PART, PROVED, REFUTED, UNDECIDED, check
+from derive.claims import IN_PART, PROVED, REFUTED, UNDECIDED, check
 from derive.errors import ParseError
 
 m = sympy.Function("m_x", real=True)
@@ -55,7 +55,7 @@ def test_seed_001_says_what_the_derivative_is_where_the_claim_fails():
 
 
 def test_undecided_claims_are_not_called_proved(monkeypatch):
-    import derive.check as check_module
+    import derive.claims as check_module
 
     monkeypatch.setattr(check_module, "is_zero", lambda expr, seconds: None)
     result = check(r"\log(1 + e^{-z})", "z", r"-\frac{1}{1 + e^{z}}")

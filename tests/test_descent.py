@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli import main
 from derive.descent import CONVERGED, DIVERGED, STALLED, descend
 from derive.errors import DeriveError
-from derive.plot import DPI, SIZE, plot
+from derive.pictures import DPI, SIZE, plot
 
 x, w = sympy.symbols("x w", real=True)
 

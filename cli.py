@@ -66,6 +66,28 @@ def run_guarded(work):
         fail("the expression is too large: out of memory")
 
 
+def reading_options(command):
+    """--function and --log-base: how LOSS is read, the same for every command."""
+    command = click.option(
+        "--log-base",
+        type=click.Choice(["e", "10"]),
+        default="e",
+        show_default=True,
+        help="What \\log without a subscript means: the natural logarithm (e) or base 10.",
+    )(command)
+    return click.option(
+        "--function", "functions", multiple=True, metavar="NAME",
+        help="Read NAME(...) as an unknown function even when the parentheses hold an "
+        "expression (g(w x) instead of the product g·(w x)). Repeat for several.",
+    )(command)  # fmt: skip
+
+
+output_option = click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE instead of standard output."
+)
+where_option = click.option("--where", "where", multiple=True, hidden=True)  # a later issue
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="derive")
 def main():
@@ -107,23 +129,9 @@ def main():
 @click.option(
     "--standalone", is_flag=True, help="With --format latex: a whole document for pdflatex."
 )
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option(
-    "--function",
-    "functions",
-    multiple=True,
-    metavar="NAME",
-    help="Read NAME(...) as an unknown function even when the parentheses hold an expression "
-    "(g(w x) instead of the product g·(w x)). Repeat for several.",
-)
-@click.option(
-    "--log-base",
-    type=click.Choice(["e", "10"]),
-    default="e",
-    show_default=True,
-    help="What \\log without a subscript means: the natural logarithm (e) or base 10.",
-)
-@click.option("--where", "where", multiple=True, hidden=True)
+@output_option
+@reading_options
+@where_option
 def grad(loss, wrt, form, format_, standalone, output, functions, log_base, where):
     """Derive each partial derivative of LOSS step by step, every step proved.
 
@@ -163,30 +171,15 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
     metavar="V",
     help="Differentiate with respect to V; repeat for several. Default: every symbol, sorted.",
 )
-@click.option(
-    "-o", "--output", metavar="FILE", help="Write the module to FILE instead of standard output."
-)
+@output_option
 @click.option(
     "--check",
     is_flag=True,
     help="Check the generated gradient against central differences at 1000 seeded random "
     "points; report the largest relative error, and exit 1 if it exceeds 1e-6.",
 )
-@click.option(
-    "--function",
-    "functions",
-    multiple=True,
-    metavar="NAME",
-    help="Read NAME(...) as an unknown function even when the parentheses hold an expression.",
-)
-@click.option(
-    "--log-base",
-    type=click.Choice(["e", "10"]),
-    default="e",
-    show_default=True,
-    help="What \\log without a subscript means: the natural logarithm (e) or base 10.",
-)
-@click.option("--where", "where", multiple=True, hidden=True)
+@reading_options
+@where_option
 def code(loss, wrt, output, check, functions, log_base, where):
     """Write a Python module computing LOSS and its gradient with NumPy.
 
@@ -237,21 +230,8 @@ def code(loss, wrt, output, check, functions, log_base, where):
     help="How to print the verdict.",
 )
 @click.option("--standalone", is_flag=True, help="With --format latex: a whole document.")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option(
-    "--function",
-    "functions",
-    multiple=True,
-    metavar="NAME",
-    help="Read NAME(...) as an unknown function.",
-)
-@click.option(
-    "--log-base",
-    type=click.Choice(["e", "10"]),
-    default="e",
-    show_default=True,
-    help="What \\log without a subscript means.",
-)
+@output_option
+@reading_options
 def check(loss, wrt, claim, format_, standalone, output, functions, log_base):
     """Prove or refute that the derivative of LOSS by V is the claimed one.
 
@@ -353,15 +333,8 @@ class LazyProgress:
     show_default=True,
     help="How to print the run.",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
-@click.option("--function", "functions", multiple=True, metavar="NAME", hidden=True)
-@click.option(
-    "--log-base",
-    type=click.Choice(["e", "10"]),
-    default="e",
-    show_default=True,
-    help="What \\log without a subscript means.",
-)
+@output_option
+@reading_options
 def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base):
     """Run gradient descent on LOSS with its derived gradient, and say why it works.
 
@@ -403,14 +376,7 @@ def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functi
     help="The interval of the x axis. Default: -3 to 3, widened to show the kinks.",
 )
 @click.option("-o", "--output", required=True, metavar="FILE.png", help="Where to write the PNG.")
-@click.option("--function", "functions", multiple=True, metavar="NAME", hidden=True)
-@click.option(
-    "--log-base",
-    type=click.Choice(["e", "10"]),
-    default="e",
-    show_default=True,
-    help="What \\log without a subscript means.",
-)
+@reading_options
 def plot(loss, wrt, fixed, interval, output, functions, log_base):
     """Draw LOSS and its derivative by V on one x axis, with each kink marked: the
     derivative's jump, the interval of subgradients, and the value by convention."""
@@ -447,7 +413,7 @@ def plot(loss, wrt, fixed, interval, output, functions, log_base):
     show_default=True,
     help="How to print the table.",
 )
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of standard output.")
+@output_option
 def rules(format_, output):
     """List every differentiation rule with its statement in LaTeX."""
     from derive.emit import rules as rule_table

@@ -82,6 +82,11 @@ def reading_options(command):
     )(command)  # fmt: skip
 
 
+wrt_option = click.option(
+    "--wrt", "wrt", multiple=True, metavar="V",
+    help="Differentiate with respect to V (LaTeX such as s_c or \\Delta, or a name such as "
+    "Delta). Repeat for several. Default: every symbol, sorted.",
+)  # fmt: skip
 output_option = click.option(
     "-o", "--output", metavar="FILE", help="Write to FILE instead of standard output."
 )
@@ -103,14 +108,7 @@ def main():
 
 @main.command()
 @click.argument("loss")
-@click.option(
-    "--wrt",
-    "wrt",
-    multiple=True,
-    metavar="V",
-    help="Differentiate with respect to V (LaTeX such as s_c or \\Delta, or a name such as "
-    "Delta). Repeat for several. Default: every symbol, sorted.",
-)
+@wrt_option
 @click.option(
     "--form",
     type=click.Choice(["sign", "heaviside", "cases"]),
@@ -164,13 +162,7 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
 
 @main.command()
 @click.argument("loss")
-@click.option(
-    "--wrt",
-    "wrt",
-    multiple=True,
-    metavar="V",
-    help="Differentiate with respect to V; repeat for several. Default: every symbol, sorted.",
-)
+@wrt_option
 @output_option
 @click.option(
     "--check",

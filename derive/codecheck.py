@@ -13,9 +13,17 @@ from sympy.core.function import AppliedUndef
 from derive.codegen import compile_module, module_source, parameters
 from derive.functions import relu, to_elementary
 from derive.steps import Derivation
+from derive.verify import STAND_INS, check_gradient
 
 
-def _concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
+def stand_ins_for(exprs) -> dict:
+    """A concrete function (sin, cos, exp, arctan, in turn) for each unknown function in
+    ``exprs``, the same whichever expression it appears in."""
+    undefined = sorted({f.func for e in exprs for f in e.atoms(AppliedUndef)}, key=str)
+    return {f: STAND_INS[k % len(STAND_INS)] for k, f in enumerate(undefined)}
+
+
+def concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
     """``expr`` with each unknown function replaced by a stand-in, derivatives worked out."""
     for function, stand_in in stand_ins.items():
         applied = expr.atoms(function)
@@ -65,20 +73,17 @@ def check_module(
     """
     import numpy as np
 
-    from derive.verify import STAND_INS, check_gradient
-
     module = module or compile_module(module_source(d))
     params = parameters(d)
-    undefined = sorted({f.func for p in params for f in p.atom.atoms(AppliedUndef)}, key=str)
-    stand_ins = {f: STAND_INS[k % len(STAND_INS)] for k, f in enumerate(undefined)}
+    stand_ins = stand_ins_for([p.atom for p in params])
     variables = sorted(
         {s for p in params for s in p.atom.free_symbols} | {p.var for p in d.partials},
         key=lambda s: s.name,
     )
 
     def numeric_function(expr):
-        concrete = to_elementary(_concrete(expr, stand_ins))
-        return sympy.lambdify(variables, concrete, "numpy", dummify=True)
+        elementary = to_elementary(concrete(expr, stand_ins))
+        return sympy.lambdify(variables, elementary, "numpy", dummify=True)
 
     numeric = [numeric_function(p.atom) for p in params]
     gaps = [numeric_function(gap) for gap in switching_gaps(d.expr)]

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
-from sympy.core.function import AppliedUndef
 
+from derive import codecheck
 from derive.functions import to_elementary
-
-# Stand-ins for undefined functions, so that m_x(w) and m_x'(w) have values.
-STAND_INS = (sympy.sin, sympy.cos, sympy.exp)
 
 
 def concrete(expr: sympy.Expr) -> sympy.Expr:
-    """``expr`` with each undefined function replaced by sin, cos or exp, derivatives done."""
-    functions = sorted({f.func for f in expr.atoms(AppliedUndef)}, key=str)
-    for k, function in enumerate(functions):
-        stand_in = STAND_INS[k % len(STAND_INS)]
-        arity = len(next(iter(expr.atoms(function))).args) if expr.atoms(function) else 1
-        args = sympy.symbols(f"a0:{arity}", real=True)
-        body = stand_in(sum(args))
-        expr = expr.replace(function, sympy.Lambda(args, body))
-    return expr.doit()
+    """``expr`` with each unknown function replaced by a concrete one, derivatives done."""
+    return codecheck.concrete(expr, codecheck.stand_ins_for([expr]))
 
 
 def numpy_function(expr: sympy.Expr, symbols):

@@ -128,3 +128,12 @@ def test_switches_that_cancel_leave_no_kink():
 def test_a_kink_where_the_loss_is_undefined_has_no_subgradient():
     (kink,) = gradient(r"\frac{\ln z}{\operatorname{ReLU}(z)}", wrt="z").partials[0].kinks
     assert kink.subgradient is None and "no finite value" in kink.note
+
+
+def test_a_failure_inside_sympy_refine_leaves_the_subgradient_unrefined():
+    """SymPy's refine raises IndexError on this kink's region (found by the property test)."""
+    cases = (
+        r"\begin{cases} \sin(\max(x, \sin x)) & x^3 > 0 \\ "
+        r"x^3 \sin(\max(x, \sin x)) & \text{otherwise} \end{cases}"
+    )
+    assert gradient(cases, wrt="x").partials[0].formula is not None

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import sympy
 
-from derive.deadline import TimeUp, time_limit
+from derive.deadline import attempt
 from derive.engine import derivative_steps
 from derive.errors import DeriveError, ParseError
 from derive.nonsmooth import FORMS, analyse_kinks, cases_of, in_form
@@ -121,11 +121,7 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     the orientation the user wrote."""
     if result.has(*_KEEP_AS_DERIVED) or sympy.count_ops(result) <= _SIMPLE:
         return result
-    try:
-        with time_limit(budget.next_slice()):
-            simpler = sympy.simplify(result)
-    except (TimeUp, RecursionError):
-        return result
+    simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
     new_functions = _functions(simpler) - _functions(result)
     if new_functions or sympy.count_ops(simpler) >= sympy.count_ops(result):
         return result  # not shorter, or written with functions the loss does not use

@@ -17,6 +17,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.api import derivation_of
+from derive.deadline import attempt
 from derive.errors import ParseError
 from derive.nonsmooth import cases_of
 from derive.parse import parse_claim, parse_loss
@@ -186,14 +187,13 @@ def _holds_at(where, point) -> bool:
 def _differs(claimed, derivative, point):
     """(claim, derivative) at ``point`` when both are finite numbers and differ, else None."""
     a, b = _substitute(claimed, point), _substitute(derivative, point)
-    try:
+
+    def differ() -> bool:
         if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo):
-            return None
-        if abs(complex(sympy.N(a - b))) <= 1e-12 * (1 + abs(complex(sympy.N(b)))):
-            return None
-    except (TypeError, ValueError):
-        return None
-    return a, b
+            return False
+        return abs(complex(sympy.N(a - b))) > 1e-12 * (1 + abs(complex(sympy.N(b))))
+
+    return (a, b) if attempt(differ, False) else None
 
 
 def _counterexample(failing: list[Region], claimed, derivative) -> Counterexample | None:

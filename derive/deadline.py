@@ -50,3 +50,19 @@ def time_limit(seconds: float):
         if outer_left > 0:
             left = outer_left - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+def attempt(work, fallback, seconds: float | None = None):
+    """``work()``, or ``fallback`` when it runs out of ``seconds`` or fails inside SymPy.
+
+    SymPy's simplifiers, solvers, refine and numeric evaluation raise assorted errors on
+    unusual input (IndexError, KeyError, ValueError, "not comparable", …). For derive that
+    means only that this attempt found no answer: a proof not found, a point not evaluated.
+    """
+    try:
+        if seconds is None:
+            return work()
+        with time_limit(seconds):
+            return work()
+    except Exception:  # noqa: BLE001 - see the docstring; TimeUp and RecursionError included
+        return fallback

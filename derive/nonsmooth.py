@@ -17,7 +17,7 @@ from itertools import product
 import sympy
 from sympy import Heaviside
 
-from derive.deadline import TimeUp, time_limit
+from derive.deadline import attempt
 from derive.engine import FoundKink
 from derive.functions import relu
 from derive.steps import Kink
@@ -60,11 +60,7 @@ def solutions(equation: sympy.Expr, var: sympy.Symbol, seconds: float = 1.0) -> 
     linear = linear_solution(equation, var)
     if linear is not None:
         return [linear]
-    try:
-        with time_limit(seconds):
-            found = sympy.solve(equation, var, dict=False)
-    except (TimeUp, NotImplementedError, TypeError, ValueError):
-        return []
+    found = attempt(lambda: sympy.solve(equation, var, dict=False), [], seconds)
     return [(var, value) for value in found if value.is_real is not False]
 
 
@@ -152,7 +148,7 @@ def _one_sided(result: sympy.Expr, where: sympy.Expr):
 
 def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
     """``expr`` simplified under the region's conditions (δ < 0 turns a cases on δ into one
-    branch). SymPy's refine raises assorted errors on unusual input; then ``expr`` is kept."""
+    branch); ``expr`` itself when SymPy's refine cannot."""
     if region in (sympy.true, sympy.false) or not expr.has(sympy.Piecewise, sympy.Abs):
         return expr
     facts = []
@@ -160,11 +156,7 @@ def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
         gap = relation.gts - relation.lts
         strict = isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan))
         facts.append(sympy.Q.positive(gap) if strict else sympy.Q.nonnegative(gap))
-    try:
-        with time_limit(0.5):
-            return sympy.refine(expr, sympy.And(*facts))
-    except Exception:  # noqa: BLE001 - see the docstring; TimeUp is one of them
-        return expr
+    return attempt(lambda: sympy.refine(expr, sympy.And(*facts)), expr, 0.5)
 
 
 def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:
@@ -325,7 +317,4 @@ def _empty(condition: sympy.Basic) -> bool:
     symbols = condition.free_symbols
     if len(symbols) != 1:
         return False
-    try:
-        return condition.as_set() == sympy.S.EmptySet
-    except (NotImplementedError, TypeError, ValueError):
-        return False
+    return attempt(lambda: condition.as_set() == sympy.S.EmptySet, False)

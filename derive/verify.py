@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.deadline import TimeUp, time_limit
+from derive.deadline import attempt
 from derive.functions import to_elementary
 from derive.steps import CHECKED, FAILED, PROVED, Step
 
@@ -57,34 +57,25 @@ def evaluated(expr: sympy.Basic) -> sympy.Basic:
 
 
 def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
-    """True when SymPy shows ``expr`` is 0 within ``seconds``; None when it cannot tell.
-
-    SymPy's simplifiers raise assorted errors on unusual input (a max of constants it cannot
-    compare, say); any such failure means only that the proof was not found."""
-    try:
-        expr = evaluated(to_elementary(expr))
-        if expr == 0 or expr.is_zero:
-            return True
-    except Exception:  # noqa: BLE001 - see the docstring
+    """True when SymPy shows ``expr`` is 0 within ``seconds``; None when it cannot tell."""
+    expr = attempt(lambda: evaluated(to_elementary(expr)), None)
+    if expr is None:
         return None
+    if attempt(lambda: expr == 0 or bool(expr.is_zero), False):
+        return True
     if seconds <= 0:
         return None
-    try:
-        with time_limit(seconds):
-            flat = sympy.expand(
-                expr, power_base=False, power_exp=False, multinomial=False, log=False
-            )
-            if flat == 0:
-                return True
-            if sympy.simplify(expr) == 0:
-                return True
-            if expr.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.Max, sympy.Min):
-                cases = sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))
-                if sympy.simplify(cases) == 0:
-                    return True
-    except (TimeUp, RecursionError, Exception):  # noqa: BLE001 - see the docstring
-        return None
-    return None
+    return True if attempt(lambda: _shown_zero(expr), False, seconds) else None
+
+
+def _shown_zero(expr: sympy.Expr) -> bool:
+    """Whether expansion, simplification or (for switches) the cases form reach 0."""
+    flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
+    if flat == 0 or sympy.simplify(expr) == 0:
+        return True
+    if expr.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.Max, sympy.Min):
+        return sympy.simplify(sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))) == 0
+    return False
 
 
 def _unknowns(exprs: Sequence[sympy.Basic]) -> dict[sympy.Basic, sympy.Symbol]:
@@ -131,11 +122,8 @@ def numerically_equal(
 
 def _value(expr: sympy.Expr, point) -> sympy.Expr | None:
     """``expr`` at ``point`` as a SymPy number (arbitrary exponent range: no overflow)."""
-    try:
-        value = sympy.N(to_elementary(expr.xreplace(point)), 30)
-    except (TypeError, ValueError, ZeroDivisionError, RecursionError):
-        return None
-    if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+    value = attempt(lambda: sympy.N(to_elementary(expr.xreplace(point)), 30), None)
+    if value is None or not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
     return value
 

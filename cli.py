@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from derive import __version__
+from derive.version import __version__
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
 TIME_LIMIT = 30.0
@@ -48,8 +48,8 @@ def fail(message: str) -> None:
 
 def run_guarded(work):
     """Run ``work()``; bad input becomes a message and exit status 2, never a traceback."""
-    from derive.deadline import TimeUp, time_limit
     from derive.errors import DeriveError, ParseError
+    from derive.proof.deadline import TimeUp, time_limit
 
     try:
         with time_limit(TIME_LIMIT):

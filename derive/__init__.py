@@ -13,7 +13,7 @@ descent with the derived gradient, ``plot`` draws a loss and its derivative.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from derive.version import __version__
 
 __all__ = [
     "DeriveError", "Derivation", "ParseError", "check", "descend", "gradient", "parse_loss",
@@ -21,8 +21,8 @@ __all__ = [
 ]  # fmt: skip
 _LAZY = {
     "gradient": ("derive.api", "gradient"),
-    "Derivation": ("derive.steps", "Derivation"),
-    "parse_loss": ("derive.parse", "parse_loss"),
+    "Derivation": ("derive.api", "Derivation"),
+    "parse_loss": ("derive.read", "parse_loss"),
     "ParseError": ("derive.errors", "ParseError"),
     "DeriveError": ("derive.errors", "DeriveError"),
     "check": ("derive.claims", "check"),

@@ -1,4 +1,11 @@
-"""The Python API: ``derive.gradient(latex, wrt=...)`` and friends."""
+"""The Python API: ``derive.gradient(latex, wrt=...)`` and the ``Derivation`` it returns.
+
+One derivation reads the loss, then for each variable: the step tree from the engine (each
+sub-expression derived once, shared between the partial derivatives), every step proved once
+by one prover, the kinks analysed, the result simplified when SymPy proves the simpler form
+equal, and written in the requested form, each rewrite proved, the cases form's region values
+included.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,76 @@ from collections.abc import Iterable
 
 import sympy
 
-from derive.deadline import attempt
-from derive.engine import derivative_steps
+from derive.engine import Differentiator
 from derive.errors import DeriveError, ParseError
-from derive.nonsmooth import FORMS, analyse_kinks, cases_of, in_form
-from derive.parse import ParsedLoss, parse_loss, parse_name
-from derive.steps import PROVED, Derivation, Partial
-from derive.verify import Budget, reference_derivative, status, verify_steps
-from rules.registry import UnknownHead
+from derive.model import PROVED, Case, Loss, Partial
+from derive.model import Derivation as DerivationData
+from derive.proof.deadline import attempt
+from derive.proof.forms import FORMS, cases_of, in_form
+from derive.proof.kinks import analyse_kinks
+from derive.proof.prover import Budget, Prover, weakest
+from derive.read import parse_loss, parse_name
+from rules.registry import UnknownHead, entries
 
 MAX_DEFAULT_VARIABLES = 16
+
+
+class Derivation(DerivationData):
+    """A loss and its partial derivatives, each derived step by step and verified.
+
+    Print it with ``.text()``, ``.latex()``, ``.markdown()``, ``.html()`` or ``.to_json()``;
+    ``.code()`` and ``.compile()`` give the NumPy module; in Jupyter it shows itself as LaTeX.
+    """
+
+    def text(self) -> str:
+        from derive.emit import text
+
+        return text.render(self)
+
+    def latex(self, standalone: bool = False) -> str:
+        from derive.emit import latex
+
+        return latex.render(self, standalone=standalone)
+
+    def markdown(self) -> str:
+        from derive.emit import markdown
+
+        return markdown.render(self)
+
+    def html(self) -> str:
+        from derive.emit import html
+
+        return html.render(self)
+
+    def to_json(self) -> str:
+        from derive.emit import json
+
+        return json.render(self)
+
+    def to_dict(self) -> dict:
+        from derive.emit import json
+
+        return json.as_dict(self)
+
+    def code(self) -> str:
+        """A Python module (NumPy only) computing the loss and this gradient."""
+        from derive import codegen
+
+        return codegen.module_source(self)
+
+    def compile(self):
+        """The module of ``code()``, loaded from that source: ``.loss``, ``.gradient``."""
+        from derive import codegen
+
+        return codegen.compile_module(self.code())
+
+    def _repr_latex_(self) -> str:
+        from derive.emit import latex
+
+        return latex.render_for_notebook(self)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def gradient(
@@ -39,29 +106,23 @@ def gradient(
     return derivation_of(loss, wrt, form, {"log_base": log_base, "functions": tuple(functions)})
 
 
-def derivation_of(loss: ParsedLoss, wrt=None, form: str | None = None, options=None) -> Derivation:
+def derivation_of(
+    loss: Loss, wrt=None, form: str | None = None, options=None, differentiator=None
+) -> Derivation:
     """The derivation of a loss already read (or built from a SymPy expression with
-    ``ParsedLoss(source, expr, spellings)``)."""
+    ``Loss(source, expr, spellings)``); ``differentiator`` shares derived steps with the
+    caller."""
     if form is not None and form not in FORMS:
         raise DeriveError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
     variables = resolve_variables(loss, wrt)
-    budget = Budget()
-    partials = tuple(
-        derive_partial(loss.expr, var, form, budget, loss.fractions) for var in variables
-    )
-    return Derivation(
-        source=loss.source,
-        expr=loss.expr,
-        spellings=loss.spellings,
-        partials=partials,
-        readings=loss.readings,
-        name=loss.name,
-        form=form,
-        options=options or {},
-    )
+    taken = {s.name for s in loss.expr.free_symbols}
+    differentiator = differentiator or Differentiator(taken, loss.fractions)
+    prover = Prover(Budget())
+    partials = tuple(derive_partial(loss, var, form, differentiator, prover) for var in variables)
+    return Derivation(loss, partials, form, options or {})
 
 
-def resolve_variables(loss: ParsedLoss, wrt) -> list[sympy.Symbol]:
+def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
     """The symbols to differentiate by: those named in ``wrt`` (in order), or all of them."""
     if wrt is None or (not isinstance(wrt, str) and not list(wrt)):
         if not loss.symbols:
@@ -85,41 +146,58 @@ def resolve_variables(loss: ParsedLoss, wrt) -> list[sympy.Symbol]:
 
 
 def derive_partial(
-    expr: sympy.Expr, var: sympy.Symbol, form: str | None, budget: Budget, fractions=frozenset()
+    loss: Loss, var: sympy.Symbol, form: str | None, differentiator: Differentiator, prover: Prover
 ) -> Partial:
-    """One variable's derivative: steps, verification, kinks and the requested form."""
+    """One variable's derivative: steps, their proofs, kinks, and the requested form; every
+    expression shown is proved equal to SymPy's own derivative (or marked as not)."""
     try:
-        step, found = derivative_steps(expr, var, fractions)
+        derived = differentiator.derive(loss.expr, var)
     except UnknownHead as error:
         raise DeriveError(str(error)) from None
-    step = verify_steps(step, budget)
-    derived = step.result
-    kinks = analyse_kinks(found, derived, var, expr, budget)
-    cases = ()
-    reference = reference_derivative(expr, var)
-    simpler = presentable(derived, budget)
-    if simpler is not derived and status(simpler, reference, budget) != PROVED:
-        simpler = derived  # show a simplification only when SymPy proves it
+    step = prover.verify(derived.step)
+    formula = step.result
+    kinks = analyse_kinks(list(derived.kinks), formula, var, loss.expr, prover.budget)
+    simpler, verdict = _simplified(formula, step.verified, var, loss, prover)
     result = in_form(simpler, form)
-    verified = status(result, reference, budget)
-    if form == "cases":
-        cases = cases_of(derived) or ()
-        if len(cases) == 1 and cases[0][0] == sympy.true:
-            cases = ()  # no switches: one formula holds everywhere
-        if cases:
-            result = sympy.Piecewise(*((value, where) for where, value in cases), (derived, True))
-    return Partial(var, step, result, kinks, cases, verified, formula=simpler)
+    if result != simpler:
+        verdict = weakest(verdict, prover.equal(result, simpler))
+    cases = _cases(formula, var, loss, prover) if form == "cases" else ()
+    if cases:
+        result = sympy.Piecewise(*((c.value, c.where) for c in cases), (formula, True))
+        verdict = weakest(verdict, *(c.verified for c in cases))
+    return Partial(var, step, result, kinks, cases, verdict, formula=simpler)
+
+
+def _simplified(formula, verdict: str, var, loss: Loss, prover: Prover):
+    """The formula simplified when SymPy proves the simpler form equal to it, and the
+    verdict on the simpler form (which may be proved against SymPy's derivative where the
+    formula itself was only checked)."""
+    simpler = presentable(formula, prover.budget)
+    if simpler is formula or prover.equal(simpler, formula) != PROVED:
+        return formula, verdict
+    if verdict != PROVED and prover.equal(simpler, prover.reference(loss.expr, var)) == PROVED:
+        verdict = PROVED
+    return simpler, verdict
+
+
+def _cases(formula, var, loss: Loss, prover: Prover) -> tuple[Case, ...]:
+    """The formula region by region, each region's value proved against SymPy's derivative."""
+    rows = cases_of(formula) or ()
+    if len(rows) == 1 and rows[0][0] == sympy.true:
+        return ()  # no switches: one formula holds everywhere
+    return tuple(Case(where, value, prover.case(value, where, loss.expr, var))
+                 for where, value in rows)  # fmt: skip
 
 
 _SIMPLE = 4  # operations; a result this small is left as it is
-_KEEP_AS_DERIVED = (sympy.sign, sympy.Heaviside, sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs)
 
 
 def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     """``result`` simplified when that makes it shorter: x(2b + 2wx − 2y)/2 becomes
     x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
     the orientation the user wrote."""
-    if result.has(*_KEEP_AS_DERIVED) or sympy.count_ops(result) <= _SIMPLE:
+    switches = tuple(e.head for e in entries() if e.switch is not None or e.kinks is not None)
+    if result.has(*switches) or sympy.count_ops(result) <= _SIMPLE:
         return result
     simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
     new_functions = _functions(simpler) - _functions(result)

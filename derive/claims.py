@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.api import derivation_of
-from derive.deadline import attempt
+from derive.api import Derivation, derivation_of
+from derive.engine import Differentiator
 from derive.errors import ParseError
-from derive.nonsmooth import cases_of
-from derive.parse import parse_claim, parse_loss
-from derive.steps import Derivation, Partial
-from derive.verify import SEED, Budget, evaluated, is_zero, random_point
+from derive.model import Partial
+from derive.proof.deadline import attempt
+from derive.proof.equality import SEED, evaluated, is_zero, random_point
+from derive.proof.forms import cases_of
+from derive.proof.prover import Budget
+from derive.read import parse_claim, parse_loss
 
 PROVED, IN_PART, REFUTED, UNDECIDED = "proved", "holds in part", "refuted", "undecided"
 SMALL = tuple(sympy.Rational(v) for v in ("0", "1", "-1", "2", "-2", "3", "-3", "1/2", "-1/2"))
@@ -98,13 +100,36 @@ class ClaimCheck:
 def check(latex: str, wrt: str, claim: str, functions=(), log_base: str = "e") -> ClaimCheck:
     """Prove or refute that d(latex)/d(wrt) = claim (LaTeX, in the loss's own notation)."""
     loss = parse_loss(latex, tuple(functions), log_base)
-    derivation = derivation_of(loss, [wrt], None, {"log_base": log_base})
+    differentiator = Differentiator({s.name for s in loss.expr.free_symbols}, loss.fractions)
+    derivation = derivation_of(loss, [wrt], None, {"log_base": log_base}, differentiator)
     try:
         claimed = parse_claim(claim, loss, log_base)
     except ParseError as error:
         raise ParseError(f"in the claim: {error.message}", error.source, error.column,
                          error.length) from None  # fmt: skip
-    return judge(derivation, claimed, claim)
+    return judge(derivation, worked_out(claimed, differentiator), claim)
+
+
+def worked_out(claimed: sympy.Expr, differentiator: Differentiator) -> sympy.Expr:
+    """The claim with each derivative written in it (∂J/∂s_c, d/dx u) worked out by the
+    engine; the derivative of an unknown function (m_x'(w)) is a value and stays."""
+
+    def pending(expr) -> bool:
+        return isinstance(expr, sympy.Derivative) and not _of_unknown(expr)
+
+    def work_out(derivative: sympy.Derivative) -> sympy.Expr:
+        value = derivative.expr
+        for var, count in derivative.variable_count:
+            for _ in range(count):
+                value = differentiator.derive(value, var).step.result
+        return value
+
+    return claimed.replace(pending, work_out)
+
+
+def _of_unknown(derivative: sympy.Derivative) -> bool:
+    inner = derivative.expr
+    return isinstance(inner, AppliedUndef) and all(a.is_Symbol for a in inner.args)
 
 
 def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> ClaimCheck:
@@ -114,9 +139,10 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     budget = Budget()
     difference = claimed - derivative
     rows = cases_of(difference) or ((sympy.true, difference),)
+    by_region = (cases_of(derivative), cases_of(claimed))
     regions = []
     for where, gap in rows:
-        here = _region_values(where, claimed, derivative)
+        here = _region_values(where, (derivative, claimed), by_region)
         if is_zero(gap, budget.next_slice()):
             regions.append(Region(where, True, *here))
             continue
@@ -141,11 +167,11 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     return ClaimCheck(derivation, claimed, source, verdict, regions, counterexample)
 
 
-def _region_values(where, claimed, derivative) -> tuple[sympy.Expr, sympy.Expr]:
-    """The claim and the derivative with the region's switches resolved."""
+def _region_values(where, exprs, by_region) -> tuple[sympy.Expr, sympy.Expr]:
+    """The derivative and the claim with the region's switches resolved; ``by_region``
+    holds each one's cases."""
     values = []
-    for expr in (derivative, claimed):
-        rows = cases_of(expr)
+    for expr, rows in zip(exprs, by_region, strict=True):
         match = [v for w, v in rows or () if _implies(where, w)]
         values.append(match[0] if match else expr)
     return values[0], values[1]

@@ -2,7 +2,7 @@
 
 Unknown functions get concrete stand-ins (sin, cos, exp, arctan), so that m_x(w) and m_x'(w)
 have values that belong together; the loss becomes a function of its variables, and the
-shipped checker (``derive.verify.check_gradient``) compares.
+shipped checker (``derive.proof.gradient_check.check_gradient``) compares.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.codegen import compile_module, module_source, parameters
-from derive.functions import relu, to_elementary
-from derive.steps import Derivation
-from derive.verify import STAND_INS, check_gradient
+from derive.model import Derivation
+from derive.proof.gradient_check import STAND_INS, check_gradient
+from rules.registry import elementary_form, entry_for
 
 
 def stand_ins_for(exprs) -> dict:
@@ -37,18 +37,15 @@ def concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
 
 
 def switching_gaps(expr: sympy.Expr) -> list[sympy.Expr]:
-    """Expressions that are 0 where ``expr`` switches: the arguments of |u|, sign, H, ReLU and
-    arccot, the differences of max and min arguments, the sides of cases conditions. Finite
-    differences are unreliable next to these, smooth join or not."""
+    """Expressions that are 0 where ``expr`` switches, as each function's entry says: the
+    arguments of |u|, sign, H, ReLU and arccot, the differences of max and min arguments, the
+    sides of cases conditions. Finite differences are unreliable next to these, smooth join
+    or not."""
     gaps = []
     for node in sympy.preorder_traversal(expr):
-        if isinstance(node, (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.acot, relu)):
-            gaps.append(node.args[0])
-        elif isinstance(node, (sympy.Max, sympy.Min)):
-            gaps += [a - b for i, a in enumerate(node.args) for b in node.args[i + 1 :]]
-        elif isinstance(node, sympy.Piecewise):
-            for _, condition in node.args:
-                gaps += [r.lhs - r.rhs for r in condition.atoms(sympy.core.relational.Relational)]
+        entry = entry_for(node) if isinstance(node, sympy.Basic) else None
+        if entry is not None and entry.kinks is not None:
+            gaps += [spec.where for spec in entry.kinks(node)]
     return gaps
 
 
@@ -82,7 +79,7 @@ def check_module(
     )
 
     def numeric_function(expr):
-        elementary = to_elementary(concrete(expr, stand_ins))
+        elementary = elementary_form(concrete(expr, stand_ins))
         return sympy.lambdify(variables, elementary, "numpy", dummify=True)
 
     numeric = [numeric_function(p.atom) for p in params]

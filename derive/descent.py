@@ -16,10 +16,9 @@ import numpy as np
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.api import derivation_of
+from derive.api import Derivation, derivation_of
 from derive.errors import DeriveError
-from derive.parse import parse_loss, parse_name
-from derive.steps import Derivation
+from derive.read import parse_loss, parse_name
 
 CONVERGED, DIVERGED, STALLED = "converged", "diverged", "stalled"
 

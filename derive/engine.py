@@ -1,9 +1,12 @@
 """Differentiate by the rule table: a tree of Steps, with the chain rule applied here.
 
 Like micrograd's backward pass, but symbolic and recorded: for each sub-expression the engine
-asks the registry for its rule, differentiates the parts the rule names, and combines them.
+asks the vocabulary for its rule, differentiates the parts the rule names, and combines them.
 A rule that gives an outer derivative f'(u) of an inner u ≠ x becomes a chain-rule step with
 two children: the outer rule in its own variable, and the inner derivative.
+
+A ``Differentiator`` remembers every (expression, variable) it has worked out, so that a
+sub-expression met twice (in one partial derivative or in several) is derived once.
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ from dataclasses import dataclass
 
 import sympy
 
-from derive.steps import Step
+from derive.model import Step
 from rules.arithmetic import is_fraction_of
-from rules.registry import KinkSpec, Outer, find_rule, rule_named
+from rules.registry import CHAIN_RULE, KinkSpec, Outer, entry_for, find_rule, rule_named
 
 
 @dataclass(frozen=True)
 class FoundKink:
-    """A kink met while differentiating: the rule's spec, its expression, and the region
+    """A kink met while differentiating: the entry's spec, its expression, and the region
     (the conditions of the enclosing cases) where that expression is in use."""
 
     spec: KinkSpec
@@ -27,55 +30,12 @@ class FoundKink:
     region: sympy.Basic
 
 
-def pending(step: Step) -> sympy.Expr:
-    """How a step's derivative appears before it is worked out: d(expr)/d(var), unevaluated.
-    Constants and the variable itself are worked out at once."""
-    if step.rule == "constant rule":
-        return sympy.S.Zero
-    if step.rule == "variable rule":
-        return sympy.S.One
-    return sympy.Derivative(step.expr, step.var)
+@dataclass(frozen=True)
+class Derived:
+    """A step tree and the kinks met in it (their regions relative to its root)."""
 
-
-class _Walker:
-    def __init__(self, var: sympy.Symbol, free_names: set[str], fractions=frozenset()):
-        self.var = var
-        self.fractions = fractions
-        self.kinks: list[FoundKink] = []
-        self.outer_symbol = _fresh_symbol(free_names)
-
-    def derive(self, expr: sympy.Expr, region=sympy.true) -> Step:
-        rule = find_rule(expr, self.var)
-        if expr in self.fractions and is_fraction_of(expr, self.var) and expr.has(self.var):
-            rule = rule_named("quotient rule")  # written as \frac{…}{…}: shown as a quotient
-        answer = rule.apply(expr, self.var)
-        if rule.kinks is not None:
-            for spec in rule.kinks(expr, self.var):
-                self.kinks.append(FoundKink(spec, expr, region))
-        if isinstance(answer, Outer):
-            return self.chain(rule, expr, answer, region)
-        regions = answer.regions or (sympy.true,) * len(answer.parts)
-        substeps = tuple(
-            self.derive(part, sympy.And(region, where))
-            for part, where in zip(answer.parts, regions, strict=True)
-        )
-        rewrite = answer.combine([pending(s) for s in substeps])
-        result = answer.combine([s.result for s in substeps])
-        return Step(rule.name, expr, self.var, rewrite, result, substeps)
-
-    def chain(self, rule, expr: sympy.Expr, answer: Outer, region) -> Step:
-        """d/dx f(u) = f'(u) · du/dx."""
-        u, outer_derivative = answer.inner, answer.derivative
-        if u == self.var:
-            return Step(rule.name, expr, self.var, outer_derivative, outer_derivative)
-        inner = self.derive(u, region)
-        symbol = self.outer_symbol
-        outer_expr = expr.xreplace({u: symbol})
-        general = rule.apply(outer_expr, symbol).derivative  # f'(u) in the variable u itself
-        outer = Step(rule.name, outer_expr, symbol, general, general, outer=True)
-        rewrite = outer_derivative * pending(inner)
-        result = outer_derivative * inner.result
-        return Step("chain rule", expr, self.var, rewrite, result, (outer, inner))
+    step: Step
+    kinks: tuple[FoundKink, ...]
 
 
 def _fresh_symbol(taken: set[str]) -> sympy.Symbol:
@@ -85,11 +45,76 @@ def _fresh_symbol(taken: set[str]) -> sympy.Symbol:
     return sympy.Dummy("u", real=True)
 
 
+class Differentiator:
+    """Builds step trees for one loss, each (expression, variable) once.
+
+    ``fractions``: the sub-expressions the user wrote as ``\\frac{…}{…}``, shown with the
+    quotient rule; ``taken``: names the outer functions' own variable must avoid.
+    """
+
+    def __init__(self, taken: set[str] = frozenset(), fractions=frozenset()):
+        self.fractions = fractions
+        self.outer_symbol = _fresh_symbol(set(taken))
+        self.memo: dict[tuple[sympy.Expr, sympy.Symbol], Derived] = {}
+        self.outer_steps: dict[sympy.Expr, Step] = {}
+
+    def derive(self, expr: sympy.Expr, var: sympy.Symbol) -> Derived:
+        """The step tree of d(expr)/d(var)."""
+        key = (expr, var)
+        if key not in self.memo:
+            self.memo[key] = self._derive(expr, var)
+        return self.memo[key]
+
+    def _derive(self, expr: sympy.Expr, var: sympy.Symbol) -> Derived:
+        rule = find_rule(expr, var)
+        if expr in self.fractions and is_fraction_of(expr, var) and expr.has(var):
+            rule = rule_named("quotient rule")  # written as \frac{…}{…}: shown as a quotient
+        kinks = self._kinks(expr, var, rule)
+        answer = rule.apply(expr, var)
+        if isinstance(answer, Outer):
+            return self._chain(rule, expr, var, answer, kinks)
+        regions = answer.regions or (sympy.true,) * len(answer.parts)
+        parts = [self.derive(part, var) for part in answer.parts]
+        for part, where in zip(parts, regions, strict=True):
+            kinks += [FoundKink(k.spec, k.source, sympy.And(where, k.region)) for k in part.kinks]
+        substeps = tuple(part.step for part in parts)
+        rewrite = answer.combine([s.pending for s in substeps])
+        result = answer.combine([s.result for s in substeps])
+        return Derived(Step(rule, expr, var, rewrite, result, substeps), tuple(kinks))
+
+    def _kinks(self, expr, var, rule) -> list[FoundKink]:
+        entry = entry_for(expr)
+        if rule.trivial or entry is None or entry.kinks is None or rule not in entry.rules:
+            return []
+        return [FoundKink(s, expr, sympy.true) for s in entry.kinks(expr) if s.where.has(var)]
+
+    def _chain(self, rule, expr, var, answer: Outer, kinks) -> Derived:
+        """d/dx f(u) = f'(u) · du/dx, with f'(u) shown in its own variable once."""
+        u, outer_derivative = answer.inner, answer.derivative
+        if u == var:
+            step = Step(rule, expr, var, outer_derivative, outer_derivative)
+            return Derived(step, tuple(kinks))
+        inner = self.derive(u, var)
+        rewrite = outer_derivative * inner.step.pending
+        result = outer_derivative * inner.step.result
+        outer = self._outer(rule, expr.xreplace({u: self.outer_symbol}))
+        step = Step(CHAIN_RULE, expr, var, rewrite, result, (outer, inner.step))
+        return Derived(step, (*kinks, *inner.kinks))
+
+    def _outer(self, rule, outer_expr: sympy.Expr) -> Step:
+        """d/du f(u) = f'(u), the outer function in its own variable u."""
+        if outer_expr not in self.outer_steps:
+            general = rule.apply(outer_expr, self.outer_symbol).derivative
+            step = Step(rule, outer_expr, self.outer_symbol, general, general, outer=True)
+            self.outer_steps[outer_expr] = step
+        return self.outer_steps[outer_expr]
+
+
 def derivative_steps(
     expr: sympy.Expr, var: sympy.Symbol, fractions=frozenset()
 ) -> tuple[Step, list[FoundKink]]:
     """The step tree of d(expr)/d(var), and the kinks met on the way. ``fractions``: the
     sub-expressions the user wrote as fractions, shown with the quotient rule."""
     taken = {s.name for s in expr.free_symbols}
-    walker = _Walker(var, taken, fractions)
-    return walker.derive(expr), walker.kinks
+    derived = Differentiator(taken, fractions).derive(expr, var)
+    return derived.step, list(derived.kinks)

@@ -1,7 +1,19 @@
-"""The differentiation rules of derive, one module per family, in one registry.
+"""The vocabulary of derive: every function and rule it knows, one entry each, one registry.
 
-``rules.registry`` holds the table; ``arithmetic`` (constants, sums, products, quotients,
-powers), ``elementary`` (exp, log, trigonometric, hyperbolic), ``functions`` (undefined
-functions), ``neural`` (sigmoid, softplus) and ``nonsmooth`` (abs, sign, Heaviside, max, min,
-ReLU, cases) register into it.
+``rules.registry`` holds the table and the lookups; each family registers into it when this
+package is imported: ``arithmetic`` (constants, sums, products, quotients, powers),
+``exponential`` (exp, logarithms), ``trigonometric`` and ``hyperbolic`` (and their
+inverses), ``special`` (erf, sinc), ``neural`` (sigmoid, softplus), ``nonsmooth`` (abs,
+sign, Heaviside, ReLU, max, min, cases) and ``undefined`` (unknown functions such as m_x(w)).
 """
+
+from rules import (  # noqa: F401  (each family registers its rules on import)
+    arithmetic,
+    exponential,
+    hyperbolic,
+    neural,
+    nonsmooth,
+    special,
+    trigonometric,
+    undefined,
+)

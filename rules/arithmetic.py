@@ -6,6 +6,9 @@ import sympy
 
 from rules.registry import Expansion, Outer, rule
 
+x, u, c, n, a = (sympy.Symbol(name, real=True) for name in "xucna")
+f, g = (sympy.Function(name, real=True)(x) for name in "uv")
+
 
 def _depends(expr: sympy.Expr, var: sympy.Symbol) -> bool:
     return expr.has(var)
@@ -13,21 +16,27 @@ def _depends(expr: sympy.Expr, var: sympy.Symbol) -> bool:
 
 @rule(
     name="constant rule",
-    formula=r"\frac{d}{dx} c = 0",
     when=lambda expr, var: not _depends(expr, var),
+    specimen=lambda: (c, x),
+    trivial=True,
 )
 def constant(expr, var):
     """d/dx c = 0 for anything c that does not depend on x"""
     return Expansion((), lambda _: sympy.S.Zero)
 
 
-@rule(name="variable rule", formula=r"\frac{d}{dx} x = 1", when=lambda expr, var: expr == var)
+@rule(
+    name="variable rule",
+    when=lambda expr, var: expr == var,
+    specimen=lambda: (x, x),
+    trivial=True,
+)
 def variable(expr, var):
     """d/dx x = 1"""
     return Expansion((), lambda _: sympy.S.One)
 
 
-@rule(sympy.Add, name="sum rule", formula=r"\frac{d}{dx}(u + v) = \frac{du}{dx} + \frac{dv}{dx}")
+@rule(sympy.Add, name="sum rule", specimen=lambda: (f + g, x))
 def sum_rule(expr, var):
     """d/dx (u + v + …) = du/dx + dv/dx + …"""
     return Expansion(expr.args, lambda ds: sympy.Add(*ds))
@@ -40,8 +49,8 @@ def _constant_factor(expr, var):
 @rule(
     sympy.Mul,
     name="constant multiple",
-    formula=r"\frac{d}{dx}(c\,u) = c\,\frac{du}{dx}",
     when=lambda expr, var: _constant_factor(expr, var)[0] != 1,
+    specimen=lambda: (c * f, x),
 )
 def constant_multiple(expr, var):
     """d/dx (c·u) = c · du/dx"""
@@ -75,8 +84,8 @@ def is_fraction_of(expr, var) -> bool:
     sympy.Mul,
     sympy.Pow,
     name="quotient rule",
-    formula=r"\frac{d}{dx}\frac{u}{v} = \frac{\frac{du}{dx} v - u \frac{dv}{dx}}{v^2}",
     when=_is_quotient,
+    specimen=lambda: (f / g, x),
 )
 def quotient(expr, var):
     """d/dx (u/v) = (du/dx · v − u · dv/dx) / v²"""
@@ -84,11 +93,7 @@ def quotient(expr, var):
     return Expansion((u, v), lambda ds: (ds[0] * v - u * ds[1]) / v**2)
 
 
-@rule(
-    sympy.Mul,
-    name="product rule",
-    formula=r"\frac{d}{dx}(u\,v) = \frac{du}{dx} v + u \frac{dv}{dx}",
-)
+@rule(sympy.Mul, name="product rule", specimen=lambda: (f * g, x))
 def product(expr, var):
     """d/dx (u₁·u₂·…·uₙ) = Σᵢ duᵢ/dx · Πⱼ≠ᵢ uⱼ"""
     factors = expr.args
@@ -104,8 +109,8 @@ def product(expr, var):
 @rule(
     sympy.Pow,
     name="power rule",
-    formula=r"\frac{d}{du} u^n = n\,u^{n-1}",
     when=lambda expr, var: not _depends(expr.exp, var),
+    specimen=lambda: (u**n, u),
 )
 def power(expr, var):
     """d/du uⁿ = n·uⁿ⁻¹ for a constant n"""
@@ -116,8 +121,8 @@ def power(expr, var):
 @rule(
     sympy.Pow,
     name="exponential, constant base",
-    formula=r"\frac{d}{du} a^u = a^u \ln a",
     when=lambda expr, var: not _depends(expr.base, var),
+    specimen=lambda: (a**u, u),
 )
 def constant_base(expr, var):
     """d/du aᵘ = aᵘ · ln a for a constant a"""
@@ -125,11 +130,7 @@ def constant_base(expr, var):
     return Outer(u, a**u * sympy.log(a))
 
 
-@rule(
-    sympy.Pow,
-    name="general power rule",
-    formula=r"\frac{d}{dx} u^v = u^v\left(\frac{dv}{dx}\ln u + \frac{v}{u}\frac{du}{dx}\right)",
-)
+@rule(sympy.Pow, name="general power rule", specimen=lambda: (f**g, x))
 def general_power(expr, var):
     """d/dx uᵛ = uᵛ · (dv/dx · ln u + v/u · du/dx)"""
     u, v = expr.args

@@ -1,8 +1,9 @@
-"""Abs, sign, Heaviside, ReLU, max, min and cases: the rules with kinks.
+"""Abs, sign, Heaviside, ReLU, max, min and cases: the functions with kinks.
 
 Conventions at a kink (stated wherever derive prints a derivative): sign(0) = 0,
 Heaviside(0) = 1/2, so a tie in max(a, b) splits the gradient equally; ReLU'(0) = 0.
-Each rule registers its kinks: where its derivative switches, and the subgradients there.
+Each entry says where its derivative switches (``kinks``), the subgradients there, and how
+the function switches (``switch``), which the cases form and the kink analysis use.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from itertools import combinations
 import sympy
 from sympy import Heaviside, Max, Min, Piecewise
 
-from derive.functions import relu
-from rules.registry import Expansion, KinkSpec, Outer, T, rule
+from rules.registry import Expansion, KinkSpec, OwnFunction, Switch, T, derivative, rule
+
+
+def numbers_last(args):
+    """Arguments with the numbers at the end: max(u, 0), as people write it."""
+    return [a for a in args if not a.is_number] + [a for a in args if a.is_number]
 
 
 def _sign(u):
@@ -21,70 +26,133 @@ def _sign(u):
     return sympy.sign(u, evaluate=False)
 
 
-def abs_kinks(expr, var):
+def _first_argument(expr):
+    return expr.args[0]
+
+
+def abs_kinks(expr):
     """|u| bends at u = 0; there every t·du/dx with −1 ≤ t ≤ 1 is a subgradient."""
     (u,) = expr.args
     return [KinkSpec(u, choices=((_sign(u), T),), low=sympy.S.NegativeOne, high=sympy.S.One)]
 
 
-@rule(
+@derivative(
     sympy.Abs,
     name="absolute value",
-    formula=r"\frac{d}{du}\lvert u\rvert = \operatorname{sign}(u)",
+    names=("abs",),
+    make=lambda u: sympy.Abs(u, evaluate=False),
     kinks=abs_kinks,
+    switch=Switch(_first_argument, lambda e, positive: e.args[0] if positive else -e.args[0]),
+    convention="sign(0) = 0",
+    text=lambda p, e: f"|{p(e.args[0])}|",
+    numpy="np.abs",
 )
-def absolute_value(expr, var):
+def absolute_value(u):
     """d/du |u| = sign(u), for u ≠ 0; not differentiable at u = 0 (subgradient [−1, 1])"""
-    (u,) = expr.args
-    return Outer(u, _sign(u))
+    return _sign(u)
 
 
-def jump_kinks(expr, var):
+def jump_kinks(expr):
     """sign(u) and H(u) jump at u = 0: no derivative, no subgradient there."""
     return [KinkSpec(expr.args[0], kind="jump")]
 
 
-@rule(
+@derivative(
     sympy.sign,
     name="sign (zero where defined)",
-    formula=r"\frac{d}{du}\operatorname{sign}(u) = 0 \quad (u \neq 0)",
+    names=("sign", "sgn"),
+    make=_sign,
     kinks=jump_kinks,
+    switch=Switch(
+        _first_argument,
+        lambda e, positive: sympy.S.One if positive else sympy.S.NegativeOne,
+        at_kink=lambda e: sympy.S.Zero,
+    ),
+    convention="sign(0) = 0",
+    latex=r"\operatorname{sign}",
+    numpy="np.sign",
+    forms={"heaviside": lambda e: 2 * Heaviside(e.args[0]) - 1},
 )
-def sign_rule(expr, var):
+def sign_rule(u):
     """d/du sign(u) = 0 for u ≠ 0; sign jumps at u = 0"""
-    return Outer(expr.args[0], sympy.S.Zero)
+    return sympy.S.Zero
 
 
-@rule(
+def _heaviside_text(p, e):
+    u, at_zero = e.args
+    return f"1[{p(u)} > 0]" if at_zero == 0 else f"H({p(u)})"
+
+
+def _heaviside_latex(p, e):
+    u, at_zero = e.args
+    return rf"\mathbf{{1}}\left[{p(u)} > 0\right]" if at_zero == 0 else rf"H\left({p(u)}\right)"
+
+
+def _heaviside_as_sign(e):
+    """H(u) = (1 + sign u)/2, everywhere when H(0) = 1/2 (sign(0) = 0)."""
+    u, at_zero = e.args
+    return (1 + _sign(u)) / 2 if at_zero == sympy.S.Half else None
+
+
+@derivative(
     Heaviside,
     name="Heaviside step (zero where defined)",
-    formula=r"\frac{d}{du} H(u) = 0 \quad (u \neq 0)",
+    names=("heaviside",),
     kinks=jump_kinks,
+    switch=Switch(
+        _first_argument,
+        lambda e, positive: sympy.S.One if positive else sympy.S.Zero,
+        at_kink=lambda e: e.args[1],
+    ),
+    convention="H(0) = 1/2",
+    text=_heaviside_text,
+    latex=_heaviside_latex,
+    numpy=lambda p, e: f"np.heaviside({p(e.args[0])}, {float(e.args[1])})",
+    forms={"sign": _heaviside_as_sign},
 )
-def heaviside_rule(expr, var):
+def heaviside_rule(u):
     """d/du H(u) = 0 for u ≠ 0; H jumps at u = 0"""
-    return Outer(expr.args[0], sympy.S.Zero)
+    return sympy.S.Zero
 
 
-def _relu_step(u):
-    return Heaviside(u, 0)
+class relu(OwnFunction):
+    """ReLU(u) = max(u, 0)."""
+
+    @classmethod
+    def eval(cls, u):
+        if u.is_Number:
+            return sympy.Max(u, 0)
+        if u.is_nonnegative:
+            return u
+        if u.is_nonpositive:
+            return sympy.S.Zero
+        return None
+
+    def _eval_is_nonnegative(self):
+        return self.args[0].is_real
 
 
-def relu_kinks(expr, var):
+def relu_kinks(expr):
     """ReLU(u) bends at u = 0; there every t·du/dx with 0 ≤ t ≤ 1 is a subgradient."""
     (u,) = expr.args
-    return [KinkSpec(u, choices=((_relu_step(u), T),))]
+    return [KinkSpec(u, choices=((Heaviside(u, 0), T),))]
 
 
-@rule(
+@derivative(
     relu,
     name="ReLU",
-    formula=r"\frac{d}{du}\operatorname{ReLU}(u) = \mathbf{1}[u > 0]",
+    names=("relu",),
+    elementary=lambda u: Piecewise((u, u > 0), (0, True)),
     kinks=relu_kinks,
+    switch=Switch(_first_argument, lambda e, positive: e.args[0] if positive else sympy.S.Zero),
+    convention="ReLU'(0) = 0",
+    text="ReLU",
+    latex=r"\operatorname{ReLU}",
+    numpy=lambda p, e: f"np.maximum({p(e.args[0])}, 0)",
 )
-def relu_rule(expr, var):
+def relu_rule(u):
     """d/du ReLU(u) = 1 for u > 0, 0 for u < 0; ReLU'(0) = 0 by convention (subgradient [0, 1])"""
-    return Outer(expr.args[0], _relu_step(expr.args[0]))
+    return Heaviside(u, 0)
 
 
 def max_switch(args, i):
@@ -100,15 +168,12 @@ def min_switch(args, i):
 
 
 def _extremum_kinks(switch):
-    def kinks(expr, var):
+    def kinks(expr):
         args = expr.args
         specs = []
         for i, j in combinations(range(len(args)), 2):
-            if args[i].has(var) or args[j].has(var):
-                choices = ((switch(args, i), T), (switch(args, j), 1 - T))
-                specs.append(
-                    KinkSpec(args[i] - args[j], choices=choices, equation=(args[i], args[j]))
-                )
+            choices = ((switch(args, i), T), (switch(args, j), 1 - T))
+            specs.append(KinkSpec(args[i] - args[j], choices=choices, equation=(args[i], args[j])))
         return specs
 
     kinks.__doc__ = "max and min bend where two arguments tie; there the subgradients are the "
@@ -116,11 +181,43 @@ def _extremum_kinks(switch):
     return kinks
 
 
+def _difference_of_two(expr):
+    return expr.args[0] - expr.args[1] if len(expr.args) == 2 else None
+
+
+def _extremum_printers(word: str, numpy_function: str) -> dict:
+    def nested(p, args):
+        if len(args) == 1:
+            return p(args[0])
+        return f"np.{numpy_function}({p(args[0])}, {nested(p, args[1:])})"
+
+    return {
+        "text": lambda p, e: f"{word}({', '.join(p(a) for a in numbers_last(e.args))})",
+        "latex": lambda p, e: (
+            rf"\{word}\left({', '.join(p(a) for a in numbers_last(e.args))}"
+            r"\right)"
+        ),
+        "numpy": lambda p, e: nested(p, numbers_last(e.args)),
+    }
+
+
+def _extremum_specimen():
+    x = sympy.Symbol("x", real=True)
+    a, b = (sympy.Function(name, real=True)(x) for name in "ab")
+    return a, b, x
+
+
 @rule(
     Max,
     name="maximum",
-    formula=r"\frac{d}{dx}\max(a, b) = H(a - b)\,\frac{da}{dx} + H(b - a)\,\frac{db}{dx}",
+    specimen=lambda: (lambda a, b, x: (Max(a, b), x))(*_extremum_specimen()),
+    names=("max",),
+    commands=("max",),
+    arity=None,
     kinks=_extremum_kinks(max_switch),
+    switch=Switch(_difference_of_two, lambda e, positive: e.args[0] if positive else e.args[1]),
+    convention="H(0) = 1/2: a tie splits the gradient equally",
+    **_extremum_printers("max", "maximum"),
 )
 def maximum(expr, var):
     """d/dx max(a₁, …, aₙ) = Σᵢ H(aᵢ − max of the others) · daᵢ/dx"""
@@ -133,8 +230,14 @@ def maximum(expr, var):
 @rule(
     Min,
     name="minimum",
-    formula=r"\frac{d}{dx}\min(a, b) = H(b - a)\,\frac{da}{dx} + H(a - b)\,\frac{db}{dx}",
+    specimen=lambda: (lambda a, b, x: (Min(a, b), x))(*_extremum_specimen()),
+    names=("min",),
+    commands=("min",),
+    arity=None,
     kinks=_extremum_kinks(min_switch),
+    switch=Switch(_difference_of_two, lambda e, positive: e.args[1] if positive else e.args[0]),
+    convention="H(0) = 1/2: a tie splits the gradient equally",
+    **_extremum_printers("min", "minimum"),
 )
 def minimum(expr, var):
     """d/dx min(a₁, …, aₙ) = Σᵢ H(min of the others − aᵢ) · daᵢ/dx"""
@@ -144,14 +247,13 @@ def minimum(expr, var):
     )
 
 
-def piecewise_kinks(expr, var):
+def piecewise_kinks(expr):
     """The branches of cases meet where a condition's two sides are equal."""
     specs = []
     for _, condition in expr.args:
         for relation in condition.atoms(sympy.core.relational.Relational):
-            if relation.has(var):
-                lhs, rhs = relation.lhs, relation.rhs
-                specs.append(KinkSpec(lhs - rhs, kind="join", equation=(lhs, rhs)))
+            lhs, rhs = relation.lhs, relation.rhs
+            specs.append(KinkSpec(lhs - rhs, kind="join", equation=(lhs, rhs)))
     return specs
 
 
@@ -163,13 +265,13 @@ def _regions(expr):
     return tuple(regions)
 
 
-@rule(
-    Piecewise,
-    name="cases",
-    formula=r"\frac{d}{dx}\begin{cases} u & c \\ v & \text{otherwise} \end{cases} "
-    r"= \begin{cases} \frac{du}{dx} & c \\ \frac{dv}{dx} & \text{otherwise} \end{cases}",
-    kinks=piecewise_kinks,
-)
+def _cases_specimen():
+    x = sympy.Symbol("x", real=True)
+    u, v = (sympy.Function(name, real=True)(x) for name in "uv")
+    return Piecewise((u, sympy.Symbol("c")), (v, True)), x
+
+
+@rule(Piecewise, name="cases", specimen=_cases_specimen, kinks=piecewise_kinks)
 def cases(expr, var):
     """d/dx (u if c, else v) = du/dx if c, else dv/dx, away from where the branches meet"""
     conditions = [c for _, c in expr.args]

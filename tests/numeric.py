@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy
 
 from derive import codecheck
-from derive.functions import to_elementary
+from rules.registry import elementary_form as to_elementary
 
 
 def concrete(expr: sympy.Expr) -> sympy.Expr:
@@ -17,7 +19,8 @@ def concrete(expr: sympy.Expr) -> sympy.Expr:
 def numpy_function(expr: sympy.Expr, symbols):
     """A vectorised NumPy function of ``symbols`` computing ``expr``."""
     elementary = to_elementary(concrete(expr))
-    return sympy.lambdify(symbols, elementary, modules=["numpy"])
+    special = {"erf": np.vectorize(math.erf, otypes=[float])}  # NumPy has no erf
+    return sympy.lambdify(symbols, elementary, modules=[special, "numpy"])
 
 
 def central_difference(f, point: dict, name: str, h: float = 1e-6):

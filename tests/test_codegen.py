@@ -21,7 +21,7 @@ from cli import main
 from derive.api import derivation_of
 from derive.codecheck import check_module
 from derive.codegen import compile_module, module_source
-from derive.parse import ParsedLoss
+from derive.model import Loss as ParsedLoss
 from tests.numeric import numpy_function
 from tests.test_engine import trees
 from tests.test_rules import CASES
@@ -218,7 +218,7 @@ def test_cli_check_fails_on_a_wrong_gradient(monkeypatch):
 
     original = codegen.module_source
     monkeypatch.setattr(codegen, "module_source", lambda d: original(d).replace("2*x", "3*x"))
-    monkeypatch.setattr("derive.steps.Derivation.code", lambda self: codegen.module_source(self))
+    monkeypatch.setattr("derive.api.Derivation.code", lambda self: codegen.module_source(self))
     result = CliRunner().invoke(main, ["code", "x^2", "--check"])
     assert result.exit_code == 1
     assert "DISAGREES" in result.output

@@ -12,8 +12,8 @@ import pytest
 import sympy
 
 import derive
-from derive.emit.printing import latex, text
-from derive.names import latex_to_text
+from derive.notation import latex_to_text
+from derive.printing import latex, text
 
 GOLDEN = Path(__file__).parent / "golden"
 SEEDS = {
@@ -69,9 +69,9 @@ def test_text_of_seed_001_in_cases():
 
 
 def test_failed_steps_are_printed(monkeypatch):
-    import derive.api as api
+    from derive.proof.prover import Prover
 
-    monkeypatch.setattr(api, "verify_steps", lambda step, budget: _all(step, "failed"))
+    monkeypatch.setattr(Prover, "verify", lambda self, step: _all(step, "failed"))
     output = derive.gradient("x^2").text()
     assert "FAILED" in output
 

@@ -10,8 +10,8 @@ import sympy
 from click.testing import CliRunner
 
 from cli import main
-from derive.functions import sympy_namespace
-from derive.verify import is_zero, reference_derivative
+from derive.proof.equality import is_zero, reference_derivative
+from rules.registry import own_functions as sympy_namespace
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.tex"))
 

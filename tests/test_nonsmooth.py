@@ -7,8 +7,9 @@ import pytest
 import sympy
 
 from derive.api import gradient
-from derive.nonsmooth import cases_of, linear_solution, tidy_equation
-from derive.verify import evaluated
+from derive.proof.equality import evaluated
+from derive.proof.equations import linear_solution, tidy_equation
+from derive.proof.forms import cases_of
 from tests.numeric import numpy_function
 
 x, y, t = sympy.symbols("x y t", real=True)
@@ -67,7 +68,7 @@ def test_forms_are_equal_everywhere_including_kinks(latex, wrt, form):
 
 def test_cases_of_seed_001():
     partial = gradient(r"\max(\Delta + s_c - s, 0)", wrt="s", form="cases").partials[0]
-    values = {str(where): value for where, value in partial.cases}
+    values = {str(case.where): case.value for case in partial.cases}
     assert values == {"Delta - s + s_c > 0": -1, "Delta - s + s_c < 0": 0}
     (kink,) = partial.kinks
     assert kink.subgradient == (-1, 0) and kink.convention == -sympy.S.Half

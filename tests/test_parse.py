@@ -7,9 +7,10 @@ import sympy
 from sympy import Abs, E, Function, Heaviside, Max, Min, Piecewise, Rational, exp, log, pi, sqrt
 
 from derive.errors import ParseError
-from derive.functions import relu, sigmoid, softplus
-from derive.parse import parse_loss, parse_name
-from derive.verify import evaluated
+from derive.proof.equality import evaluated
+from derive.read import parse_loss, parse_name
+from rules.neural import sigmoid, softplus
+from rules.nonsmooth import relu
 
 
 def S(name: str) -> sympy.Symbol:

@@ -7,9 +7,11 @@ import time
 import pytest
 import sympy
 
-from derive.deadline import TimeUp, time_limit
-from derive.steps import CHECKED, FAILED, PROVED, Step
-from derive.verify import Budget, is_zero, numerically_equal, status, verify_steps
+from derive.model import CHECKED, FAILED, PROVED, Step
+from derive.proof.deadline import TimeUp, time_limit
+from derive.proof.equality import is_zero, numerically_equal
+from derive.proof.prover import Budget, Prover
+from rules.registry import rule_named
 
 x, y = sympy.symbols("x y", real=True)
 m = sympy.Function("m", real=True)
@@ -37,14 +39,14 @@ m = sympy.Function("m", real=True)
     ],
 )
 def test_status(claimed, reference, verdict):
-    assert status(claimed, reference, Budget(10)) == verdict
+    assert Prover(Budget(10)).equal(claimed, reference) == verdict
 
 
 def test_numeric_check_when_sympy_cannot_decide(monkeypatch):
-    import derive.verify as verify
+    import derive.proof.prover as prover
 
-    monkeypatch.setattr(verify, "is_zero", lambda expr, seconds: None)
-    assert status(sympy.cos(x) ** 2 + sympy.sin(x) ** 2, sympy.S.One, Budget()) == CHECKED
+    monkeypatch.setattr(prover, "is_zero", lambda expr, seconds: None)
+    assert Prover().equal(sympy.cos(x) ** 2 + sympy.sin(x) ** 2, sympy.S.One) == CHECKED
 
 
 def test_numeric_check_finds_a_disagreement():
@@ -58,8 +60,8 @@ def test_numeric_check_with_unknown_functions():
 
 
 def test_a_wrong_step_is_marked_failed_not_hidden():
-    wrong = Step("power rule", x**2, x, 3 * x, 3 * x)
-    assert verify_steps(wrong).verified == FAILED
+    wrong = Step(rule_named("power rule"), x**2, x, 3 * x, 3 * x)
+    assert Prover().verify(wrong).verified == FAILED
 
 
 def test_is_zero_gives_up_within_its_time():
@@ -102,8 +104,8 @@ def test_a_swallowed_alarm_rings_again():
 def test_an_error_inside_sympy_means_not_proved():
     """SymPy's simplify raises on max(x, constant it cannot compare); that is no verdict."""
     from derive.engine import derivative_steps
-    from derive.functions import sigmoid, softplus
+    from rules.neural import sigmoid, softplus
 
     c = sympy.sin(2) / sympy.sqrt(sympy.sin(2) ** 2 + 1)
     step, _ = derivative_steps(sympy.Max(x, sigmoid(x), softplus(c)), x)
-    assert verify_steps(step, Budget(6)).verified in (PROVED, CHECKED)
+    assert Prover(Budget(6)).verify(step).verified in (PROVED, CHECKED)

@@ -6,8 +6,9 @@ import json as _json
 
 import sympy
 
+from derive import printing
 from derive.emit import latex as latex_emit
-from derive.emit import layout, printing
+from derive.emit import layout
 
 VERDICTS = {
     "proved": "Proved: the claim equals the derivative wherever the loss is differentiable.",

@@ -6,7 +6,7 @@ import json as _json
 
 import sympy
 
-from derive.emit import printing
+from derive import printing
 
 
 def argument(run, math) -> list[str]:

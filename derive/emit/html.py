@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from derive.emit import latex, layout
-from derive.steps import Derivation
+from derive.model import Derivation
 
 _MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"
 

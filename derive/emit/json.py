@@ -8,7 +8,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.emit import latex
-from derive.steps import Derivation, Partial, Step
+from derive.model import Derivation, Partial, Step
 
 
 def _step(d: Derivation, step: Step) -> dict:
@@ -17,7 +17,7 @@ def _step(d: Derivation, step: Step) -> dict:
     equation = f"{lhs} = {latex.math(d, step.rewrite, partial=partial)}"
     if step.rewrite != step.result:
         equation += f" = {latex.math(d, step.result, partial=partial)}"
-    return {"rule": step.rule, "latex": equation, "verified": step.verified}
+    return {"rule": step.rule.name, "latex": equation, "verified": step.verified}
 
 
 def _kink(k) -> dict:
@@ -37,7 +37,9 @@ def _partial(d: Derivation, p: Partial) -> dict:
         "nondifferentiable": [str(k.condition) for k in p.kinks],
         "verified": p.verified,
         "kinks": [_kink(k) for k in p.kinks],
-        "cases": [{"where": str(w), "value": str(v)} for w, v in p.cases],
+        "cases": [
+            {"where": str(c.where), "value": str(c.value), "verified": c.verified} for c in p.cases
+        ],
     }
 
 

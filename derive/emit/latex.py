@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sympy
 
-from derive import __version__
-from derive.emit import layout, printing
-from derive.steps import Derivation, Partial
+from derive import printing
+from derive.emit import layout
+from derive.model import Derivation, Partial
+from derive.version import __version__
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -64,9 +65,17 @@ def aligned_rows(d: Derivation, p: Partial) -> list[str]:
 def result_equation(d: Derivation, p: Partial) -> str:
     """∂L/∂v = result, with the cases when the cases form was asked for."""
     if p.cases:
-        rows = r" \\ ".join(rf"{math(d, value)} & {math(d, where)}" for where, value in p.cases)
+        rows = r" \\ ".join(
+            rf"{math(d, case.value)} & {math(d, case.where)}{_case_mark(case.verified)}"
+            for case in p.cases
+        )
         return rf"{left_side(d, p)} = \begin{{cases}} {rows} \end{{cases}}"
     return rf"{left_side(d, p)} = {math(d, p.result)}"
+
+
+def _case_mark(status: str) -> str:
+    mark = layout.status_mark(status)
+    return rf" \quad \text{{({prose(mark)})}}" if mark else ""
 
 
 def sentence(d: Derivation, s: layout.Sentence) -> str:

@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from derive.engine import pending
-from derive.steps import CHECKED, FAILED, PROVED, Derivation, Kink, Partial, Step
-from derive.verify import evaluated
+from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
 
-_LEAVES = ("constant rule", "variable rule")
-_RANK = {PROVED: 0, CHECKED: 1, FAILED: 2}
+_RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,7 @@ class Line:
 
 def is_leaf(step: Step) -> bool:
     """A step that needs no line of its own: constants, the variable, f'(x) itself."""
-    return step.rule in _LEAVES or step.rewrite == pending(step)
+    return step.rule.trivial or step.rewrite == step.pending
 
 
 def weakest(statuses) -> str:
@@ -53,7 +50,7 @@ def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = 
     """The equation chain from d(expr)/d(var) to the result; ``final``, when given and
     different, is the result simplified or written in ``form``, as one more line."""
     lines: list[Line] = []
-    current = pending(root)
+    current = root.pending
     frontier = [root]
     while frontier:
         replacements, labels, statuses, following = {}, [], [], []
@@ -62,7 +59,7 @@ def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = 
                 continue
             replacements[sympy.Derivative(step.expr, step.var)] = step.rewrite
             outer = next((s for s in step.substeps if s.outer), None)
-            label = Label(step.rule, outer)
+            label = Label(step.rule.name, outer)
             if label not in labels:
                 labels.append(label)
             statuses.append(step.verified)
@@ -71,9 +68,9 @@ def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = 
             for sub in step.substeps:
                 if sub.outer:
                     continue
-                if is_leaf(sub) and sub.rule not in _LEAVES:
-                    if Label(sub.rule) not in labels:
-                        labels.append(Label(sub.rule))
+                if is_leaf(sub) and not sub.rule.trivial:
+                    if Label(sub.rule.name) not in labels:
+                        labels.append(Label(sub.rule.name))
                     statuses.append(sub.verified)
                 else:
                     following.append(sub)
@@ -82,9 +79,9 @@ def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = 
         current = current.xreplace(replacements)
         lines.append(Line(current, tuple(labels), weakest(statuses)))
         frontier = following
-    if not lines or evaluated(lines[-1].expr) != evaluated(root.result):
+    if not lines or lines[-1].expr != root.result:
         lines.append(Line(root.result, (Label("collect terms"),), PROVED))
-    if final is not None and evaluated(final) != evaluated(lines[-1].expr):
+    if final is not None and final != lines[-1].expr:
         label = f"written with {'H' if form == 'heaviside' else form}" if form else "simplify"
         lines.append(Line(final, (Label(label),), PROVED))
     return lines
@@ -105,7 +102,12 @@ def uses_partial(derivation: Derivation) -> bool:
 
 
 def verification_summary(partial: Partial) -> str:
-    """One sentence on how the steps and the result were verified."""
+    """One sentence on how the steps and the result were verified, and a second on the
+    cases form's region values when one was not proved."""
+    return _steps_summary(partial) + _cases_summary(partial)
+
+
+def _steps_summary(partial: Partial) -> str:
     steps = partial.steps
     counts = {status: sum(1 for s in steps if s.verified == status) for status in _RANK}
     n = len(steps)
@@ -113,8 +115,9 @@ def verification_summary(partial: Partial) -> str:
         PROVED: "the result equals SymPy's own derivative",
         CHECKED: "the result agrees with SymPy's own derivative at random points "
         "(SymPy could not decide symbolically)",
+        UNVERIFIED: "the result could not be compared with SymPy's own derivative",
         FAILED: "THE RESULT DISAGREES WITH SYMPY'S OWN DERIVATIVE",
-    }[partial.verified]
+    }[_result_verdict(partial)]
     if n == 1 and counts[PROVED]:
         return f"The step is proved by SymPy; {final}."
     if counts[FAILED]:
@@ -125,6 +128,25 @@ def verification_summary(partial: Partial) -> str:
             f"at random points; {final}."
         )
     return f"All {n} steps proved by SymPy; {final}."
+
+
+def _result_verdict(partial: Partial) -> str:
+    """The verdict on the formula itself; the cases form's values are summarised apart (the
+    formula there is the one derived, whose verdict is its first step's)."""
+    return partial.step.verified if partial.cases else partial.verified
+
+
+def _cases_summary(partial: Partial) -> str:
+    unproved = [c for c in partial.cases if c.verified != PROVED]
+    if not unproved:
+        return ""
+    failed = sum(1 for c in unproved if c.verified == FAILED)
+    if failed:
+        return f" {failed} of {len(partial.cases)} region values FAILED verification."
+    return (
+        f" {len(unproved)} of {len(partial.cases)} region values checked numerically at "
+        "random points of their region, not proved."
+    )
 
 
 def status_mark(status: str) -> str:
@@ -164,22 +186,11 @@ def kink_sentence(kink: Kink) -> Sentence:
             "; the formula gives ",
             kink.convention,
             " there (by the convention ",
-            _convention_for(kink),
+            kink.convention_text,
             ")",
         ]
     parts.append(".")
     return Sentence(tuple(parts))
-
-
-def _convention_for(kink: Kink) -> str:
-    name = type(kink.source).__name__
-    if name in ("Max", "Min"):
-        return "H(0) = 1/2: a tie splits the gradient equally"
-    if name == "relu":
-        return "ReLU'(0) = 0"
-    if name == "Abs":
-        return "sign(0) = 0"
-    return "sign(0) = 0, H(0) = 1/2"
 
 
 def heading(derivation: Derivation, partial: Partial) -> sympy.Expr:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from derive.emit import latex, layout
-from derive.steps import Derivation
+from derive.model import Derivation
 
 
 def _escape(text: str) -> str:

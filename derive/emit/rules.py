@@ -1,33 +1,47 @@
-"""The rule table, as printed by ``derive rules``."""
+"""The rule table, as printed by ``derive rules``: each rule's formula, computed from the rule
+itself (so the formula shown is the one the code applies), and its statement."""
 
 from __future__ import annotations
 
 import json
 
-from rules.registry import all_rules
+import sympy
+
+from derive import printing
+from rules.registry import Rule, all_rules, formula
+
+
+def latex_formula(rule: Rule) -> str:
+    """d/dx of the rule's specimen = what the rule gives, as LaTeX."""
+    expr, var, rhs = formula(rule)
+    specimen = printing.latex(expr, {}, partial=False)
+    if expr.is_Add or expr.is_Mul or isinstance(expr, sympy.Piecewise):
+        specimen = rf"\left({specimen}\right)"
+    d = rf"\frac{{d}}{{d {printing.latex(var, {})}}}"
+    return rf"{d} {specimen} = {printing.latex(rhs, {}, partial=False)}"
 
 
 def render(format_: str = "text") -> str:
     """Every rule with its statement: text, LaTeX (a tabular), Markdown or JSON."""
-    table = all_rules()
+    table = [(r, latex_formula(r)) for r in all_rules()]
     if format_ == "json":
         rows = [
-            {"rule": r.name, "family": r.family, "latex": r.formula, "statement": r.statement}
-            for r in table
+            {"rule": r.name, "family": r.family, "latex": tex, "statement": r.statement}
+            for r, tex in table
         ]
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if format_ == "markdown":
         lines = ["| rule | family | statement |", "|---|---|---|"]
-        lines += [f"| {r.name} | {r.family} | ${r.formula}$ |" for r in table]
+        lines += [f"| {r.name} | {r.family} | ${tex}$ |" for r, tex in table]
         return "\n".join(lines) + "\n"
     if format_ == "latex":
         lines = [r"\begin{tabular}{ll}", r"\textbf{rule} & \textbf{statement} \\ \hline"]
-        lines += [rf"{r.name} & ${r.formula}$ \\" for r in table]
+        lines += [rf"{r.name} & ${tex}$ \\" for r, tex in table]
         lines.append(r"\end{tabular}")
         return "\n".join(lines) + "\n"
-    width = max(len(r.name) for r in table) + 2
+    width = max(len(r.name) for r, _ in table) + 2
     lines = []
-    for r in table:
-        lines.append(f"{r.name.ljust(width)}{r.formula}")
+    for r, tex in table:
+        lines.append(f"{r.name.ljust(width)}{tex}")
         lines.append(f"{'':{width}}{r.statement}")
     return "\n".join(lines) + "\n"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sympy
 
-from derive.emit import layout, printing
-from derive.steps import Derivation, Partial
+from derive import printing
+from derive.emit import layout
+from derive.model import Derivation, Partial
 
 WIDTH = 64  # where the rule column starts, when the expression fits
 
@@ -49,10 +50,12 @@ def result(d: Derivation, p: Partial) -> list[str]:
     if not p.cases:
         return [f"Result: {left_side(d, p)} = {math(d, p.result)}"]
     out = [f"Result: {left_side(d, p)} ="]
-    values = [math(d, value) for _, value in p.cases]
+    values = [math(d, case.value) for case in p.cases]
     width = max(len(v) for v in values)
-    for (where, _), value in zip(p.cases, values, strict=True):
-        out.append(f"    {value.ljust(width)}  where {math(d, where)}")
+    for case, value in zip(p.cases, values, strict=True):
+        mark = layout.status_mark(case.verified)
+        mark = f"  ({mark})" if mark else ""
+        out.append(f"    {value.ljust(width)}  where {math(d, case.where)}{mark}")
     return out
 
 

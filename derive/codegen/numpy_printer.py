@@ -1,12 +1,13 @@
-"""SymPy to NumPy source, written as a person would: ``np.maximum``, ``np.heaviside(u, 0.5)``,
-``1 / x``, ``np.where`` for two cases, a stable ``_sigmoid``."""
+"""SymPy to NumPy source, written as a person would: ``1 / x``, ``np.where`` for two cases,
+and each function as its vocabulary entry says (``np.maximum``, ``np.heaviside(u, 0.5)``,
+a stable ``_sigmoid``)."""
 
 from __future__ import annotations
 
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from derive.emit import printing
+from derive.printing.functions import by_entry, positive_first
 
 
 class NumPyCode(NumPyPrinter):
@@ -16,43 +17,17 @@ class NumPyCode(NumPyPrinter):
         super().__init__({"fully_qualified_modules": True, "inline": True})
 
     def _as_ordered_terms(self, expr, order=None):
-        return printing.positive_first(super()._as_ordered_terms(expr, order=order))
+        return positive_first(super()._as_ordered_terms(expr, order=order))
+
+    def _print(self, expr, **kwargs):
+        printed = by_entry(expr, "numpy", self._print)
+        return super()._print(expr, **kwargs) if printed is None else printed
 
     def _module_format(self, fqn, register=True):
         return super()._module_format(fqn, register).replace("numpy.", "np.")
 
     def _call(self, function: str, *args) -> str:
         return f"np.{function}({', '.join(self._print(a) for a in args)})"
-
-    def _print_Abs(self, expr):
-        return self._call("abs", expr.args[0])
-
-    def _print_sign(self, expr):
-        return self._call("sign", expr.args[0])
-
-    def _print_Heaviside(self, expr):
-        u, at_zero = expr.args
-        return f"np.heaviside({self._print(u)}, {float(at_zero)})"
-
-    def _nested(self, function: str, args) -> str:
-        if len(args) == 1:
-            return self._print(args[0])
-        return f"np.{function}({self._print(args[0])}, {self._nested(function, args[1:])})"
-
-    def _print_Max(self, expr):
-        return self._nested("maximum", printing.numbers_last(expr.args))
-
-    def _print_Min(self, expr):
-        return self._nested("minimum", printing.numbers_last(expr.args))
-
-    def _print_sigmoid(self, expr):
-        return f"_sigmoid({self._print(expr.args[0])})"  # SIGMOID, defined in the module
-
-    def _print_softplus(self, expr):
-        return f"np.logaddexp(0, {self._print(expr.args[0])})"
-
-    def _print_relu(self, expr):
-        return f"np.maximum({self._print(expr.args[0])}, 0)"
 
     def _print_Pow(self, expr, rational=False):
         base, exponent = expr.args

@@ -1,8 +1,9 @@
 """LaTeX text to a tree of tokens and bracketed groups, each piece knowing its column.
 
-This is the first half of reading a loss: it knows which commands exist, where brackets open
-and close (including ``\\left( … \\right)``, ``\\lvert … \\rvert`` and the ambiguous ``|``), and
-refuses input that is too long or too deeply nested before any slow work starts.
+This is the first half of reading a loss: it knows which commands exist (the functions' from
+the vocabulary), where brackets open and close (including ``\\left( … \\right)``,
+``\\lvert … \\rvert`` and the ambiguous ``|``), and refuses input that is too long or too deeply
+nested before any slow work starts. The predicates at the end ask what a token is.
 """
 
 from __future__ import annotations
@@ -11,17 +12,12 @@ import re
 from dataclasses import dataclass, field
 
 from derive.errors import ParseError
+from derive.notation import GREEK, UNICODE
+from rules.registry import by_name, commands
 
 MAX_LENGTH = 5000
 MAX_DEPTH = 60
 
-GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
-    "vartheta", "iota", "kappa", "varkappa", "lambda", "mu", "nu", "xi", "rho", "varrho",
-    "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
-    "ell",
-}  # fmt: skip
 ACCENTS = {
     "hat", "widehat", "bar", "overline", "tilde", "widetilde", "vec", "dot", "ddot", "check",
     "breve", "acute", "grave", "mathring",
@@ -30,10 +26,7 @@ FONTS = {
     "text", "textrm", "textit", "textbf", "mathrm", "mathit", "mathbf", "mathsf", "mathtt",
     "mathcal", "mathbb", "mathfrak", "boldsymbol", "bm", "operatorname", "mbox",
 }  # fmt: skip
-FUNCTIONS = {
-    "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh",
-    "tanh", "coth", "exp", "log", "ln", "max", "min", "sqrt", "frac", "dfrac", "tfrac",
-}  # fmt: skip
+STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac"}  # commands that build terms
 OPERATORS = {
     "cdot": r"\cdot", "times": r"\times", "div": r"\div", "ast": "*",
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
@@ -67,17 +60,6 @@ DELIMITER_COMMANDS = {
     "{": ("open", "{"), "}": ("close", "{"), "lbrace": ("open", "{"), "rbrace": ("close", "{"),
     "lbrack": ("open", "["), "rbrack": ("close", "["), "lparen": ("open", "("),
     "rparen": ("close", "("),
-}  # fmt: skip
-UNICODE = {
-    "−": "-", "–": "-", "·": r"\cdot ", "×": r"\times ", "÷": r"\div ", "≤": r"\le ",
-    "≥": r"\ge ", "≠": r"\ne ", "′": "'", "″": "''", "∗": "*",
-    "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\epsilon ",
-    "ζ": r"\zeta ", "η": r"\eta ", "θ": r"\theta ", "ι": r"\iota ", "κ": r"\kappa ",
-    "λ": r"\lambda ", "μ": r"\mu ", "ν": r"\nu ", "ξ": r"\xi ", "π": r"\pi ", "ρ": r"\rho ",
-    "σ": r"\sigma ", "τ": r"\tau ", "υ": r"\upsilon ", "φ": r"\phi ", "χ": r"\chi ",
-    "ψ": r"\psi ", "ω": r"\omega ", "Γ": r"\Gamma ", "Δ": r"\Delta ", "Θ": r"\Theta ",
-    "Λ": r"\Lambda ", "Ξ": r"\Xi ", "Σ": r"\Sigma ", "Φ": r"\Phi ", "Ψ": r"\Psi ",
-    "Ω": r"\Omega ",
 }  # fmt: skip
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
@@ -232,7 +214,9 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
     elif name in DELIMITER_COMMANDS:
         kind, text = DELIMITER_COMMANDS[name]
         tokens.append(Token(kind, text, i, end))
-    elif name in GREEK or name in ACCENTS or name in FUNCTIONS or name in CONSTANTS:
+    elif name in GREEK or name in ACCENTS or name in STRUCTURE or name in CONSTANTS:
+        tokens.append(Token("command", "\\" + name, i, end))
+    elif name in commands():
         tokens.append(Token("command", "\\" + name, i, end))
     elif name in OPERATORS:
         tokens.append(Token("op", OPERATORS[name], i, end))
@@ -364,5 +348,43 @@ def _opener_text(g: Group) -> str:
 
 
 def read_tree(source: str, claim: bool = False) -> Group:
-    """Tokens of ``source`` nested into groups: the input of the reader in ``derive.parse``."""
+    """Tokens of ``source`` nested into groups: what the reader walks."""
     return group(source, tokenize(source, claim))
+
+
+# -- what a token is ---------------------------------------------------------------------
+
+
+def is_braced(item) -> bool:
+    """A non-empty ``{…}`` group."""
+    return isinstance(item, Group) and item.kind == "{" and bool(item.items)
+
+
+def is_op(item, *texts: str) -> bool:
+    """An operator token spelled as one of ``texts``."""
+    return isinstance(item, Token) and item.kind == "op" and item.text in texts
+
+
+def is_word(item, words: set[str]) -> bool:
+    """A ``\\text{…}``-like token whose word (any case, commas aside) is one of ``words``."""
+    return (
+        isinstance(item, Token)
+        and item.kind == "font"
+        and item.arg.strip().strip(",").strip().lower() in words
+    )
+
+
+def is_function_word(item) -> bool:
+    """``\\operatorname{ReLU}``, ``\\mathrm{max}``: a font token naming a function of the
+    vocabulary."""
+    return isinstance(item, Token) and item.kind == "font" and by_name(item.arg) is not None
+
+
+def strip_punctuation(items: list) -> list:
+    """``items`` without the commas (bare or in ``\\text``) at either end."""
+    items = list(items)
+    while items and (is_op(items[-1], ",") or is_word(items[-1], {"", ","})):
+        items.pop()
+    while items and (is_op(items[0], ",") or is_word(items[0], {"", ","})):
+        items.pop(0)
+    return items

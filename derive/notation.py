@@ -1,4 +1,4 @@
-"""Python identifiers for the names people write in LaTeX, and the sets they must avoid.
+"""Names as people write them in LaTeX, as Python identifiers, and as Unicode text.
 
 One identifier per symbol serves SymPy, JSON and generated code alike: ``\\hat{y}`` is
 ``y_hat``, ``w_{12}`` is ``w_12``, ``\\lambda`` is ``lambda_``. Every identifier is valid
@@ -11,8 +11,24 @@ import keyword
 import re
 from functools import cache
 
-from derive.latex_tokens import GREEK, UNICODE
-
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "vartheta", "iota", "kappa", "varkappa", "lambda", "mu", "nu", "xi", "rho", "varrho",
+    "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+    "ell",
+}  # fmt: skip
+UNICODE = {
+    "−": "-", "–": "-", "·": r"\cdot ", "×": r"\times ", "÷": r"\div ", "≤": r"\le ",
+    "≥": r"\ge ", "≠": r"\ne ", "′": "'", "″": "''", "∗": "*",
+    "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\epsilon ",
+    "ζ": r"\zeta ", "η": r"\eta ", "θ": r"\theta ", "ι": r"\iota ", "κ": r"\kappa ",
+    "λ": r"\lambda ", "μ": r"\mu ", "ν": r"\nu ", "ξ": r"\xi ", "π": r"\pi ", "ρ": r"\rho ",
+    "σ": r"\sigma ", "τ": r"\tau ", "υ": r"\upsilon ", "φ": r"\phi ", "χ": r"\chi ",
+    "ψ": r"\psi ", "ω": r"\omega ", "Γ": r"\Gamma ", "Δ": r"\Delta ", "Θ": r"\Theta ",
+    "Λ": r"\Lambda ", "Ξ": r"\Xi ", "Σ": r"\Sigma ", "Φ": r"\Phi ", "Ψ": r"\Psi ",
+    "Ω": r"\Omega ",
+}  # fmt: skip
 ACCENT_SUFFIX = {
     "hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
     "widetilde": "tilde", "vec": "vec", "dot": "dot", "ddot": "ddot", "check": "check",

@@ -19,22 +19,17 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive import __version__, names
-from derive.emit import printing
-from derive.numpy_printer import NumPyCode
-from derive.stable import stabilised
-from derive.steps import Derivation
+from derive import notation as names
+from derive import printing
+from derive.codegen.numpy_printer import NumPyCode
+from derive.codegen.stable import stabilised
+from derive.model import Derivation
+from derive.version import __version__
+from rules.registry import entry_for
 
-RESERVED = {"np", "loss", "gradient", "shape", "PARAMETERS", "WRT", "SYMBOLS"}
+RESERVED = {"np", "math", "loss", "gradient", "shape", "PARAMETERS", "WRT", "SYMBOLS"}
 TEMPORARY_NAMES = ("u", "v", "z", "p", "q", "r", "a", "c", "k", "m", "n", "g", "h")
 WIDTH = 88  # longest line; longer expressions are split into temporaries
-SIGMOID = '''
-
-def _sigmoid(u):
-    """σ(u) = 1 / (1 + e^(−u)) without overflow: e^(−|u|) never exceeds 1."""
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1, e) / (1 + e)
-'''
 CONVENTION = (
     "At a kink the code follows the deep-learning convention: sign(0) = 0;\n"
     "Heaviside(0) = 1/2, so a tie in max(a, b) or min(a, b) splits the gradient equally;\n"
@@ -301,12 +296,13 @@ def module_source(d: Derivation) -> str:
         preamble = (("shape = np.broadcast_shapes(", shapes, ")"),)
     returns = [f"np.broadcast_to({o.name}, shape)" if o in narrow else o.name for o in outputs]
     guarded = any(e.has(sympy.Piecewise) for e in [d.expr, *(p.formula for p in d.partials)])
+    loss_code = as_code(d.expr)
     loss_doc = f"The loss, elementwise: {printing.text(d.expr, d.spellings)}"
     gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, elementwise."
     functions = [
         *_function(
             "loss", params, loss_doc,
-            _body([Statement("value", as_code(d.expr))], taken, printer), ["value"], printer,
+            _body([Statement("value", loss_code)], taken, printer), ["value"], printer,
             guarded=guarded,
         ),
         "",
@@ -316,13 +312,13 @@ def module_source(d: Derivation) -> str:
             returns, printer, preamble, guarded,
         ),
     ]  # fmt: skip
-    if any("_sigmoid(" in line for line in functions):
-        functions = [*SIGMOID.strip("\n").splitlines(), "", "", *functions]
-    uses_numpy = any("np." in line for line in functions)
+    for helper in reversed(_helpers([loss_code, *(o.expr for o in outputs)])):
+        functions = [*helper.strip("\n").splitlines(), "", "", *functions]
+    imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]
     lines = [
         _docstring(_module_doc(d, params, name)),
         "",
-        *(["import numpy as np", ""] if uses_numpy else []),
+        *([*imports, ""] if imports else []),
         *_listing(
             "PARAMETERS = (", [repr(p.name) for p in params], ",)" if len(params) == 1 else ")"
         ),
@@ -333,6 +329,22 @@ def module_source(d: Derivation) -> str:
         *functions,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _helpers(exprs) -> list[str]:
+    """The helper functions (``_sigmoid``) the printed expressions call, once each, in order."""
+    found: list[str] = []
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            entry = entry_for(node)
+            if entry is not None and entry.numpy_helper and entry.numpy_helper not in found:
+                found.append(entry.numpy_helper)
+    return found
+
+
+def _uses(lines: list[str], module: str) -> bool:
+    prefix = module.split()[-1] + "."
+    return any(prefix in line for line in lines)
 
 
 def _covers(expr: sympy.Expr, params: list[Parameter]) -> bool:

@@ -17,7 +17,7 @@ from sympy import Add, Mul, Pow, exp, log
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.core.traversal import bottom_up
 
-from derive.functions import sigmoid, softplus
+from rules.neural import sigmoid, softplus
 
 
 def _one_plus_exp(expr) -> sympy.Expr | None:

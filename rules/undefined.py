@@ -7,13 +7,16 @@ from sympy.core.function import AppliedUndef
 
 from rules.registry import Expansion, rule
 
+x = sympy.Symbol("x", real=True)
+f = sympy.Function("f", real=True)
 
-@rule(
-    AppliedUndef,
-    name="unknown function",
-    formula=r"\frac{d}{dx} f(u_1, \ldots, u_n) "
-    r"= \sum_i \frac{\partial f}{\partial u_i}\,\frac{du_i}{dx}",
-)
+
+def _unknown_specimen():
+    u, v = (sympy.Function(name, real=True)(x) for name in "uv")
+    return f(u, v), x
+
+
+@rule(AppliedUndef, name="unknown function", specimen=_unknown_specimen)
 def unknown_function(expr, var):
     """d/dx f(u₁, …, uₙ) = Σᵢ ∂f/∂uᵢ · duᵢ/dx; for f(x) itself, f'(x)"""
     partials = [expr.fdiff(i + 1) for i in range(len(expr.args))]
@@ -31,8 +34,8 @@ def _derivative_of_unknown(expr, var) -> bool:
 @rule(
     sympy.Derivative,
     name="derivative of an unknown function",
-    formula=r"\frac{d}{dx} f^{(n)}(x) = f^{(n+1)}(x)",
     when=_derivative_of_unknown,
+    specimen=lambda: (sympy.Derivative(f(x), x), x),
 )
 def derivative_of_unknown(expr, var):
     """d/dx ∂ⁿf/∂… = ∂ⁿ⁺¹f/∂…∂x: one more derivative of the unknown function"""

@@ -59,6 +59,8 @@ def attempt(work, fallback, seconds: float | None = None):
     unusual input (IndexError, KeyError, ValueError, "not comparable", …). For derive that
     means only that this attempt found no answer: a proof not found, a point not evaluated.
     """
+    if seconds is not None and seconds <= 0:
+        return fallback  # a spent budget skips the work; it never means "no limit"
     try:
         if seconds is None:
             return work()

@@ -1,0 +1,10 @@
+"""Generated code: a Python module computing the loss and its gradient, from a Derivation.
+
+``module`` writes the module's source (``module_source``) and loads it (``compile_module``);
+``numpy_printer`` prints expressions as NumPy, each function as its vocabulary entry says;
+``stable`` rewrites formulas into forms that neither overflow nor lose digits.
+"""
+
+from derive.codegen.module import compile_module, module_source, parameters
+
+__all__ = ["compile_module", "module_source", "parameters"]

@@ -1,0 +1,220 @@
+"""The derivation as data: frozen dataclasses, and nothing else.
+
+What was read (``Loss``: the expression, each name's spelling, the reading notes, room for
+definitions and shapes), and what was derived (``Step`` trees, ``Kink``s, ``Case``s,
+``Partial``s, the ``Derivation``). Everything here is plain data: no differentiating, proving
+or printing, and no import of the rest of derive.
+
+A ``Step`` says d(expr)/d(var) = rewrite = result: the rule applied with the inner derivatives
+still pending (``rewrite``), and the evaluated answer (``result``). Steps nest as a tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+PROVED, CHECKED, FAILED, UNVERIFIED = "proved", "checked", "failed", "unverified"
+SCALAR: tuple = ()  # the shape of a scalar symbol
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a piece of notation was read: ``math`` (LaTeX), a sentence about it, and
+    ``plain``, the math for a terminal."""
+
+    math: str
+    text: str
+    plain: str
+
+    def __str__(self) -> str:
+        return f"{self.plain} {self.text}"
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A name given to an expression (``s = \\sigma(w x + b)``, ``m_x(w) = w x``): the
+    defined symbol or function, its parameters, the expression, and the LaTeX it came from."""
+
+    name: sympy.Basic
+    expr: sympy.Expr
+    parameters: tuple[sympy.Symbol, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What was read: the expression, each name's LaTeX spelling, and notes on the reading.
+
+    ``name`` is the left-hand side when the input was ``J = …``; ``fractions`` the
+    sub-expressions written as ``\\frac{…}{…}``; ``definitions`` the names the loss leaves
+    open and their meaning (``--where``); ``shapes`` each symbol's shape (absent: a scalar).
+    """
+
+    source: str
+    expr: sympy.Expr
+    spellings: dict[str, str]
+    readings: tuple[Reading, ...] = ()
+    name: str | None = None
+    fractions: frozenset = frozenset()
+    definitions: tuple[Definition, ...] = ()
+    shapes: dict[str, tuple] = field(default_factory=dict)
+
+    @property
+    def symbols(self) -> list[sympy.Symbol]:
+        """The free symbols of the loss, sorted by name."""
+        return sorted(self.expr.free_symbols, key=lambda s: s.name)
+
+    def shape(self, symbol: sympy.Symbol) -> tuple:
+        """The shape of ``symbol``: () for a scalar."""
+        return self.shapes.get(symbol.name, SCALAR)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rule applied: d(expr)/d(var) = rewrite = result.
+
+    ``rule`` is the rule object of the vocabulary (``rules.registry.Rule``): its ``name`` is
+    shown, and a ``trivial`` rule (a constant, the variable) is worked out at once.
+    ``outer`` marks the outer function of a chain rule, differentiated in its own variable.
+    """
+
+    rule: Any
+    expr: sympy.Expr
+    var: sympy.Symbol
+    rewrite: sympy.Expr
+    result: sympy.Expr
+    substeps: tuple[Step, ...] = ()
+    verified: str = UNVERIFIED
+    outer: bool = False
+
+    @property
+    def pending(self) -> sympy.Expr:
+        """How this derivative appears before it is worked out: d(expr)/d(var), unevaluated;
+        constants and the variable itself are worked out at once."""
+        if self.rule.trivial:
+            return self.result
+        return sympy.Derivative(self.expr, self.var)
+
+    def walk(self) -> Iterator[Step]:
+        """This step and all below it, parents first."""
+        yield self
+        for sub in self.substeps:
+            yield from sub.walk()
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A place where the loss may not be differentiable with respect to one variable.
+
+    ``condition`` is where (a SymPy relation, possibly with the region it applies in);
+    ``kind`` is ``kink`` (continuous, the one-sided derivatives differ), ``jump``
+    (discontinuous) or ``join`` (branches of a cases expression meet). ``subgradient``
+    holds the ends of the interval of subgradients of the whole partial derivative there,
+    when derive could compute them; ``convention`` the value the derivative formula gives
+    there, by the convention stated in ``convention_text`` (``sign(0) = 0``).
+    """
+
+    condition: sympy.Basic
+    source: sympy.Expr
+    kind: str
+    subgradient: tuple[sympy.Expr, sympy.Expr] | None = None
+    convention: sympy.Expr | None = None
+    note: str = ""
+    convention_text: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """The derivative's value in one region (the cases form), and how it was verified."""
+
+    where: sympy.Basic
+    value: sympy.Expr
+    verified: str = UNVERIFIED
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The derivative of the loss with respect to one variable.
+
+    ``formula`` is the result as derived (and simplified when that was proved), ``result``
+    the same in the requested form; ``verified`` the weakest verdict of the steps from the
+    loss to ``result`` (and of the cases, when shown).
+    """
+
+    var: sympy.Symbol
+    step: Step
+    result: sympy.Expr
+    kinks: tuple[Kink, ...] = ()
+    cases: tuple[Case, ...] = ()
+    verified: str = UNVERIFIED
+    formula: sympy.Expr | None = None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Every step, parents first."""
+        return tuple(self.step.walk())
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A loss and its partial derivatives, each derived step by step and verified."""
+
+    loss: Loss
+    partials: tuple[Partial, ...]
+    form: str | None = None
+    options: dict = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return self.loss.source
+
+    @property
+    def expr(self) -> sympy.Expr:
+        return self.loss.expr
+
+    @property
+    def spellings(self) -> dict[str, str]:
+        return self.loss.spellings
+
+    @property
+    def readings(self) -> tuple[Reading, ...]:
+        return self.loss.readings
+
+    @property
+    def name(self) -> str | None:
+        return self.loss.name
+
+    def __getitem__(self, var) -> Partial:
+        """The partial derivative with respect to ``var`` (a symbol or its name)."""
+        name = getattr(var, "name", var)
+        for partial in self.partials:
+            if partial.var.name == name or self.spellings.get(partial.var.name) == name:
+                return partial
+        raise KeyError(var)
+
+    @property
+    def results(self) -> dict[str, sympy.Expr]:
+        """Each variable's name and its derivative."""
+        return {p.var.name: p.result for p in self.partials}
+
+    @property
+    def result(self) -> sympy.Expr:
+        """The derivative, when there is one variable (else see ``results``)."""
+        return self._single().result
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The steps of the derivative, when there is one variable (else see ``partials``)."""
+        return self._single().steps
+
+    def _single(self) -> Partial:
+        if len(self.partials) != 1:
+            names = ", ".join(p.var.name for p in self.partials)
+            raise AttributeError(
+                f"the loss has several variables ({names}): use .results, .partials or d['name']"
+            )
+        return self.partials[0]

@@ -1,0 +1,93 @@
+"""LaTeX for lecture notes, in the input's own spellings.
+
+Names print as the user wrote them (``\\hat{y}``, ``s_c``, ``\\Delta``); sums print positive
+terms first (``m_x(w) - t``, not ``-t + m_x(w)``); the derivative of an unknown function
+prints as ``m_x'(w)`` and a derivative still to be worked out as ``∂/∂w (…)``.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+
+from derive.printing.functions import by_entry, positive_first, unknown_partial
+
+
+def _needs_parentheses(expr) -> bool:
+    return expr.is_Add or expr.is_Mul or isinstance(expr, sympy.Piecewise)
+
+
+class NotesLatexPrinter(LatexPrinter):
+    """LaTeX for lecture notes, in the input's own spellings."""
+
+    def __init__(self, spellings: dict[str, str], partial: bool = True):
+        super().__init__({"mul_symbol": None, "ln_notation": False})
+        self.spellings = spellings
+        self.partial = partial
+
+    def _print(self, expr, **kwargs):
+        printed = by_entry(expr, "latex", self._print)
+        if printed is None:
+            return super()._print(expr, **kwargs)
+        exp = kwargs.get("exp")
+        return printed if exp is None else rf"{printed}^{{{exp}}}"
+
+    def _as_ordered_terms(self, expr, order=None):
+        return positive_first(super()._as_ordered_terms(expr, order=order))
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self.spellings:
+            return self.spellings[expr.name]
+        return super()._print_Symbol(expr, style=style)
+
+    def _function_name(self, function) -> str:
+        name = function.__name__
+        return self.spellings.get(name, name)
+
+    def _args(self, args) -> str:
+        return ", ".join(self._print(a) for a in args)
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, AppliedUndef):
+            text = rf"{self._function_name(expr.func)}\left({self._args(expr.args)}\right)"
+            return text if exp is None else rf"{text}^{{{exp}}}"
+        return super()._print_Function(expr, exp=exp)
+
+    def _d(self, var) -> str:
+        symbol = r"\partial" if self.partial else "d"
+        return rf"\frac{{{symbol}}}{{{symbol} {self._print(var)}}}"
+
+    def _primes(self, n: int) -> str:
+        return "'" * n if n <= 3 else f"^{{({n})}}"
+
+    def _print_Derivative(self, expr):
+        inner, counts = expr.expr, expr.variable_count
+        if isinstance(inner, AppliedUndef):
+            name = self._function_name(inner.func)
+            if len(inner.args) == 1 and len(counts) == 1:
+                return (
+                    rf"{name}{self._primes(counts[0][1])}\left({self._print(inner.args[0])}\right)"
+                )
+            order = sum(n for _, n in counts)
+            top = r"\partial" + (f"^{{{order}}}" if order > 1 else "")
+            bottom = " ".join(
+                rf"\partial {self._print(v)}" + (f"^{{{n}}}" if n > 1 else "") for v, n in counts
+            )
+            return rf"\frac{{{top} {name}}}{{{bottom}}}\left({self._args(inner.args)}\right)"
+        if len(counts) == 1 and counts[0][1] == 1:
+            body = self._print(inner)
+            if _needs_parentheses(inner):
+                body = rf"\left({body}\right)"
+            return rf"{self._d(counts[0][0])} {body}"
+        return super()._print_Derivative(expr)
+
+    def _print_Subs(self, subs):
+        parts = unknown_partial(subs)
+        if parts is not None:
+            function, index, n, args = parts
+            name = self._function_name(function)
+            if len(args) == 1:
+                return rf"{name}{self._primes(n)}\left({self._print(args[0])}\right)"
+            return rf"\partial_{{{index}}} {name}\left({self._args(args)}\right)"
+        return super()._print_Subs(subs)

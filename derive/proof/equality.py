@@ -1,0 +1,109 @@
+"""Whether two expressions are equal: shown by SymPy, or seen at seeded random points.
+
+The reference for every derivative is SymPy's own ``diff`` of the expression with derive's
+functions (sigmoid, softplus, ReLU) rewritten in SymPy's, so that no proof leans on derive's
+rules.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derive.proof.deadline import attempt
+from rules.registry import elementary_form
+
+SEED = 20261121
+
+
+def reference_derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """SymPy's derivative of ``expr``, computed without derive's rules for its own functions.
+
+    SymPy differentiates the jumps of sign and Heaviside into Dirac deltas; derive's
+    derivatives are the classical ones, defined off the jumps, so the deltas are dropped."""
+    derivative = sympy.diff(elementary_form(expr), var)
+    deltas = derivative.atoms(sympy.DiracDelta)
+    return derivative.xreplace({d: sympy.S.Zero for d in deltas}) if deltas else derivative
+
+
+def evaluated(expr: sympy.Basic) -> sympy.Basic:
+    """``expr`` rebuilt with SymPy's evaluation (undoes ``evaluate=False`` nodes)."""
+    if not expr.args or isinstance(expr, (sympy.Derivative, sympy.Subs)):
+        return expr
+    return expr.func(*(evaluated(a) for a in expr.args))
+
+
+def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
+    """True when SymPy shows ``expr`` is 0 within ``seconds``; None when it cannot tell."""
+    expr = attempt(lambda: evaluated(elementary_form(expr)), None)
+    if expr is None:
+        return None
+    if attempt(lambda: expr == 0 or bool(expr.is_zero), False):
+        return True
+    return True if attempt(lambda: _shown_zero(expr), False, seconds) else None
+
+
+def _shown_zero(expr: sympy.Expr) -> bool:
+    """Whether expansion, simplification or (for switches) the cases form reach 0."""
+    flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
+    if flat == 0 or sympy.simplify(expr) == 0:
+        return True
+    if expr.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.Max, sympy.Min):
+        return sympy.simplify(sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))) == 0
+    return False
+
+
+def unknown_values(exprs: Sequence[sympy.Basic]) -> dict[sympy.Basic, sympy.Symbol]:
+    """Each derivative or value of an undefined function in ``exprs``, as a fresh symbol."""
+    atoms: set[sympy.Basic] = set()
+    for expr in exprs:
+        atoms |= expr.atoms(sympy.Derivative, sympy.Subs)
+    outer = {a: sympy.Dummy("d", real=True) for a in atoms}
+    rest = [e.xreplace(outer) for e in exprs]
+    functions: set[sympy.Basic] = set()
+    for expr in rest:
+        functions |= expr.atoms(AppliedUndef)
+    outer.update({f: sympy.Dummy("f", real=True) for f in functions})
+    return outer
+
+
+def random_point(symbols, rng: random.Random) -> dict[sympy.Symbol, sympy.Float]:
+    """Values in ±[0.2, 2] for each symbol: off the usual kinks at 0, seeded."""
+    return {s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.2, 2.0), 30) for s in symbols}
+
+
+def numerically_equal(
+    a: sympy.Expr, b: sympy.Expr, points: int = 8, seed: int = SEED, where=sympy.true
+) -> bool | None:
+    """Whether ``a`` and ``b`` agree at seeded random points (where the condition ``where``
+    holds): True if at 3 or more points and never disagreeing; False on a disagreement;
+    None when no point could be compared."""
+    unknowns = unknown_values([a, b, where])
+    a, b, where = a.xreplace(unknowns), b.xreplace(unknowns), where.xreplace(unknowns)
+    symbols = sorted(a.free_symbols | b.free_symbols | where.free_symbols, key=str)
+    rng = random.Random(seed)
+    agreeing = 0
+    for _ in range(points * (3 if where is sympy.true else 12)):
+        point = random_point(symbols, rng)
+        if where is not sympy.true and evaluated(where.xreplace(point)) != sympy.true:
+            continue
+        x, y = value_at(a, point), value_at(b, point)
+        if x is None or y is None:
+            continue
+        if abs(x - y) > 1e-9 * (1 + abs(y)):
+            return False
+        agreeing += 1
+        if agreeing >= points:
+            break
+    return True if agreeing >= 3 else None
+
+
+def value_at(expr: sympy.Expr, point) -> sympy.Expr | None:
+    """``expr`` at ``point`` as a SymPy number (arbitrary exponent range: no overflow)."""
+    value = attempt(lambda: sympy.N(elementary_form(expr.xreplace(point)), 30), None)
+    if value is None or not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    return value

@@ -1,0 +1,52 @@
+"""Equations of kink surfaces: written as the user would, and solved where that is easy."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.proof.deadline import attempt
+from derive.proof.equality import evaluated
+
+
+def tidy_equation(difference: sympy.Expr) -> sympy.Basic:
+    """``difference`` = 0 written as the user would: positive terms on the left, the
+    others on the right, oriented so that more terms are positive (m_x(w) = t)."""
+    terms = sympy.Add.make_args(sympy.expand(difference, deep=False))
+    negative = [t for t in terms if t.could_extract_minus_sign()]
+    if len(negative) * 2 > len(terms):
+        terms = [-t for t in terms]
+        negative = [t for t in terms if t.could_extract_minus_sign()]
+    left = sympy.Add(*(t for t in terms if t not in negative))
+    right = sympy.Add(*(-t for t in negative))
+    if left.is_number and not right.is_number:
+        left, right = right, left
+    return sympy.Eq(left, right, evaluate=False)
+
+
+def linear_solution(equation: sympy.Expr, var: sympy.Symbol):
+    """(symbol, value) solving ``equation`` = 0 for a symbol it is linear in with a constant
+    slope, preferring symbols other than ``var`` (t = m_x(w) rather than an implicit w);
+    None when there is no such symbol."""
+    for symbol in sorted(equation.free_symbols, key=lambda s: (s == var, s.name)):
+        slope = sympy.diff(equation, symbol)
+        if slope.is_number and slope != 0:
+            return symbol, evaluated(symbol - equation / slope)
+    return None
+
+
+def solutions(equation: sympy.Expr, var: sympy.Symbol, seconds: float = 1.0) -> list:
+    """Points where ``equation`` = 0, as (symbol, value) pairs: one linear solution for a
+    symbol, else the real solutions for ``var`` when SymPy finds them in time."""
+    linear = linear_solution(equation, var)
+    if linear is not None:
+        return [linear]
+    found = attempt(lambda: sympy.solve(equation, var, dict=False), [], seconds)
+    return [(var, value) for value in found if value.is_real is not False]
+
+
+def at(expr: sympy.Basic, solution) -> sympy.Basic:
+    """``expr`` where ``solution`` (symbol, value) holds."""
+    if solution is None:
+        return expr
+    symbol, value = solution
+    return evaluated(expr.xreplace({symbol: value}))

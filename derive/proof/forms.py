@@ -1,0 +1,116 @@
+"""The answer's three forms: switches written with sign, with H, or as cases region by region.
+
+``sign`` and ``heaviside`` rewrite each switch that has a rewrite for the form in its
+vocabulary entry (equal everywhere, kinks included). ``cases`` lists the value in each region
+where no switch is at its kink, using each entry's switch semantics: what |u|, sign(u), H(u),
+ReLU(u), max(a, b) and min(a, b) are on either side of their kink.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+import sympy
+
+from derive.proof.deadline import attempt
+from derive.proof.equality import evaluated
+from rules.registry import entries, entry_for
+from rules.registry import in_form as rewritten_in
+
+FORMS = ("sign", "heaviside", "cases")
+MAX_CASE_SWITCHES = 3
+
+
+def in_form(expr: sympy.Expr, form: str | None) -> sympy.Expr:
+    """``expr`` in the requested form (``cases`` keeps the derived form; see ``cases_of``)."""
+    if form in ("sign", "heaviside"):
+        return rewritten_in(expr, form)
+    return expr
+
+
+def orientation(arg: sympy.Expr) -> tuple[sympy.Expr, int]:
+    """``arg`` as (canonical, ±1) so that u and −u share one canonical expression."""
+    arg = evaluated(arg)
+    terms = sympy.Add.make_args(arg)
+    negative = sum(1 for t in terms if t.could_extract_minus_sign())
+    if negative * 2 > len(terms) or (
+        negative * 2 == len(terms) and terms[0].could_extract_minus_sign()
+    ):
+        return evaluated(-arg), -1
+    return arg, 1
+
+
+def switch_argument(atom: sympy.Expr) -> sympy.Expr | None:
+    """The expression whose sign decides which way ``atom`` goes: u for sign(u), H(u), |u|,
+    ReLU(u); a − b for max(a, b) and min(a, b). None when ``atom`` is no switch."""
+    entry = entry_for(atom)
+    if entry is None or entry.switch is None:
+        return None
+    return entry.switch.argument(atom)
+
+
+def switch_value(atom: sympy.Expr, positive: bool) -> sympy.Expr:
+    """What ``atom`` is where its switch argument is positive (or negative)."""
+    return entry_for(atom).switch.value(atom, positive)
+
+
+def value_at_kink(atom: sympy.Expr) -> sympy.Expr | None:
+    """The value a step (sign, H) takes at its kink by convention; None for other switches."""
+    at_kink = entry_for(atom).switch.at_kink
+    return None if at_kink is None else at_kink(atom)
+
+
+def switches(expr: sympy.Expr) -> list:
+    """The switches in ``expr`` whose argument has free symbols."""
+    heads = tuple(e.head for e in entries() if e.switch is not None)
+    found = expr.atoms(*heads) if heads else set()
+    return [a for a in found if (arg := switch_argument(a)) is not None and arg.free_symbols]
+
+
+def cases_of(
+    expr: sympy.Expr, region=sympy.true
+) -> tuple[tuple[sympy.Basic, sympy.Expr], ...] | None:
+    """The value of ``expr`` region by region, with no switch (sign, H, |u|, ReLU, max or min
+    of two) left in the values; None when there are more than MAX_CASE_SWITCHES of them."""
+    if isinstance(expr, sympy.Piecewise):
+        rows, earlier = [], []
+        for value, condition in expr.args:
+            where = sympy.And(region, condition, *(sympy.Not(c) for c in earlier))
+            earlier.append(condition)
+            inner = cases_of(value, where)
+            if inner is None:
+                return None
+            rows.extend(inner)
+        return tuple(rows)
+    canon: dict[sympy.Expr, list] = {}
+    shown: dict[sympy.Expr, tuple] = {}  # each surface as first written: m_x(w) − t, not t − m_x(w)
+    for atom in sorted(switches(expr), key=sympy.default_sort_key):
+        key, sign = orientation(switch_argument(atom))
+        canon.setdefault(key, []).append((atom, sign))
+        shown.setdefault(key, (evaluated(switch_argument(atom)), sign))
+    if len(canon) > MAX_CASE_SWITCHES:
+        return None
+    rows = []
+    for signs in product((1, -1), repeat=len(canon)):
+        substitution, conditions = {}, []
+        for (key, atoms), s in zip(canon.items(), signs, strict=True):
+            written, sign = shown[key]
+            conditions.append(written > 0 if s * sign > 0 else written < 0)
+            for atom, sign in atoms:
+                substitution[atom] = switch_value(atom, s * sign > 0)
+        where = sympy.And(region, *conditions)
+        if where == sympy.false or _empty(where):
+            continue
+        value = expr
+        for _ in range(len(substitution) + 1):  # switches inside switches
+            value = value.xreplace(substitution)
+        rows.append((where, evaluated(value)))
+    return tuple(rows)
+
+
+def _empty(condition: sympy.Basic) -> bool:
+    """Whether a condition in one variable holds nowhere (e.g. x < 0 and x > 1)."""
+    symbols = condition.free_symbols
+    if len(symbols) != 1:
+        return False
+    return attempt(lambda: condition.as_set() == sympy.S.EmptySet, False)

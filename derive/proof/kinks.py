@@ -1,0 +1,156 @@
+"""Where a derivative is not defined, and the subgradients there.
+
+The engine reports each kink an entry names (|u| at u = 0, max(a, b) at a = b, …) with the
+region where it applies. Here each becomes a ``Kink``: its condition as an equation, whether
+the derivative really switches there, the interval of subgradients of the whole partial
+derivative, and the value the derivative formula takes there by convention (sign(0) = 0,
+H(0) = 1/2, ReLU'(0) = 0), with the convention's sentence from the entry.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.engine import FoundKink
+from derive.model import Kink
+from derive.proof.deadline import attempt
+from derive.proof.equality import evaluated, is_zero, numerically_equal
+from derive.proof.equations import at, linear_solution, solutions, tidy_equation
+from derive.proof.forms import orientation, switch_argument, switch_value, switches, value_at_kink
+from derive.proof.prover import Budget
+from rules.registry import T, entry_for
+
+DEFAULT_CONVENTION = "sign(0) = 0, H(0) = 1/2"
+
+
+def analyse_kinks(
+    found: list[FoundKink], result: sympy.Expr, var: sympy.Symbol, loss: sympy.Expr, budget: Budget
+) -> tuple[Kink, ...]:
+    """The kinks of d(loss)/d(var) that matter: each with its condition and subgradient."""
+    kinks: list[Kink] = []
+    seen: set = set()
+    for item in found:
+        kink = _analyse(item, result, var, loss, budget)
+        if kink is not None and kink.condition not in seen:
+            seen.add(kink.condition)
+            kinks.append(kink)
+    return tuple(kinks)
+
+
+def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
+    spec = item.spec
+    solution = linear_solution(spec.where, var)
+    region = at(item.region, solution)
+    if region == sympy.false:
+        return None
+    equation = tidy_equation(spec.where)
+    condition = equation if region == sympy.true else sympy.And(equation, region, evaluate=False)
+    if spec.kind == "jump":
+        return Kink(condition, item.source, "jump", note="the function jumps here")
+    if spec.kind == "join":
+        return _join(item, condition, var, loss, budget)
+    sides = _one_sided(result, spec.where)
+    if sides is not None:
+        (positive, negative), at_zero = sides
+        ends = [at(positive, solution), at(negative, solution)]
+        if is_zero(ends[0] - ends[1], budget.next_slice()):
+            return None  # both sides agree: differentiable after all (|x|³ at 0)
+    elif spec.choices and any(result.has(atom) for atom, _ in spec.choices):
+        at_zero = {atom: value_at_kink(atom) for atom, _ in spec.choices}
+        chosen = at(result.xreplace(dict(spec.choices)), solution)
+        if not chosen.has(T):
+            return None  # every choice gives the same slope: differentiable there
+        ends = [evaluated(chosen.xreplace({T: bound})) for bound in (spec.low, spec.high)]
+    elif _has_switch_on(result, spec.where):
+        return Kink(condition, item.source, "kink", note="derive could not find the subgradient")
+    else:
+        return None  # the derivative does not switch here: differentiable after all
+    ends = tuple(refined(end, region) for end in ends)
+    if any(e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for e in ends):
+        note = "the derivative has no finite value there"
+        return Kink(condition, item.source, "kink", note=note)
+    if all(e.is_number and e.is_real for e in ends):
+        ends = (sympy.Min(*ends), sympy.Max(*ends))
+    convention = at(evaluated(result.xreplace(at_zero)), solution)
+    entry = entry_for(item.source)
+    sentence = entry.convention if entry is not None and entry.convention else DEFAULT_CONVENTION
+    return Kink(condition, item.source, "kink", ends, refined(convention, region),
+                convention_text=sentence)  # fmt: skip
+
+
+def _one_sided(result: sympy.Expr, where: sympy.Expr):
+    """The derivative's formulas just on the positive and just on the negative side of
+    ``where`` = 0, setting every switch that turns on that surface (together: ReLU(x) and
+    max(x, 0) kink at once), and those switches' values at 0 by convention. None when no
+    two-sided switch of the result turns there."""
+    key, _ = orientation(where)
+    atoms = []
+    for atom in switches(result):
+        atom_key, sign = orientation(switch_argument(atom))
+        if atom_key == key:
+            atoms.append((atom, sign))
+    if not atoms:
+        return None
+    sides = tuple(
+        evaluated(result.xreplace({a: switch_value(a, side * o > 0) for a, o in atoms}))
+        for side in (1, -1)
+    )
+    at_zero = {a: value_at_kink(a) for a, _ in atoms if value_at_kink(a) is not None}
+    return sides, at_zero
+
+
+def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
+    """``expr`` simplified under the region's conditions (δ < 0 turns a cases on δ into one
+    branch); ``expr`` itself when SymPy's refine cannot."""
+    if region in (sympy.true, sympy.false) or not expr.has(sympy.Piecewise, sympy.Abs):
+        return expr
+    facts = []
+    for relation in region.atoms(sympy.core.relational.Relational):
+        gap = relation.gts - relation.lts
+        strict = isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan))
+        facts.append(sympy.Q.positive(gap) if strict else sympy.Q.nonnegative(gap))
+    return attempt(lambda: sympy.refine(expr, sympy.And(*facts)), expr, 0.5)
+
+
+def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:
+    targets = {evaluated(where), evaluated(-where)}
+    steps = expr.atoms(sympy.sign, sympy.Heaviside)
+    return any(evaluated(atom.args[0]) in targets for atom in steps)
+
+
+def _join(item: FoundKink, condition, var, loss, budget: Budget) -> Kink | None:
+    """Where two branches of cases meet: do values and slopes agree there?"""
+    pieces = item.source.args
+    index = next(
+        (k for k, (_, c) in enumerate(pieces) if c.has(*item.spec.equation)), len(pieces) - 1
+    )
+    points = solutions(item.spec.where, var)
+    if index + 1 >= len(pieces) or not points:
+        return Kink(condition, item.source, "join", note=_UNDECIDED)
+    (left, _), (right, _) = pieces[index], pieces[index + 1]
+    slopes = sympy.diff(left, var), sympy.diff(right, var)
+    verdicts = []
+    for point in points:
+        same_value = _vanishes(at(left - right, point), budget)
+        if same_value is False:
+            return Kink(condition, item.source, "jump", note="the branches do not meet: a jump")
+        same_slope = _vanishes(at(slopes[0] - slopes[1], point), budget)
+        verdicts.append((same_value, same_slope))
+    if all(value and slope for value, slope in verdicts):
+        return None  # the branches join smoothly
+    if any(value is None or slope is None for value, slope in verdicts):
+        return Kink(condition, item.source, "join", note=_UNDECIDED)
+    ends = None
+    if item.source == loss and len(points) == 1:
+        ends = tuple(at(slope, points[0]) for slope in slopes)
+    return Kink(condition, item.source, "kink", ends, note="the branches' slopes differ here")
+
+
+_UNDECIDED = "the branches meet here; derive could not decide whether they join smoothly"
+
+
+def _vanishes(expr: sympy.Expr, budget: Budget) -> bool | None:
+    if is_zero(expr, budget.next_slice()):
+        return True
+    numeric = numerically_equal(expr, sympy.S.Zero)
+    return False if numeric is False else None

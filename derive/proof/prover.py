@@ -1,0 +1,124 @@
+"""Prove each step with SymPy, or check it numerically; each once.
+
+A step d(expr)/d(var) = result is
+
+* ``proved`` when SymPy shows result − d(expr)/d(var) = 0, where d/d(var) is SymPy's own
+  derivative of ``expr`` with derive's functions rewritten in SymPy's (``reference``);
+* ``checked`` when SymPy cannot decide in the time allowed but the two sides agree at seeded
+  random points;
+* ``failed`` when they disagree (a bug, printed as such) or cannot be compared at all.
+
+One ``Prover`` serves a whole derivation: it computes each reference derivative once and
+proves each step once, however often the step occurs, within one time ``Budget``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import sympy
+
+from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Step
+from derive.proof.equality import is_zero, numerically_equal, reference_derivative
+
+STEP_SECONDS = 1.0
+TOTAL_SECONDS = 6.0
+_RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
+
+
+class Budget:
+    """Seconds of symbolic proving left for one derivation; numeric checks need none."""
+
+    def __init__(self, seconds: float = TOTAL_SECONDS):
+        self.ends = time.monotonic() + seconds
+
+    def next_slice(self) -> float:
+        return max(0.0, min(STEP_SECONDS, self.ends - time.monotonic()))
+
+
+def weakest(*verdicts: str) -> str:
+    """The least certain of several verdicts (failed < unverified < checked < proved)."""
+    return max(verdicts, key=lambda v: _RANK.get(v, 2), default=PROVED)
+
+
+class Prover:
+    """Verifies the steps, rewrites and cases of one derivation, remembering what it did."""
+
+    def __init__(self, budget: Budget | None = None):
+        self.budget = budget or Budget()
+        self.references: dict[tuple, sympy.Expr] = {}
+        self.verified: dict[int, tuple[Step, Step]] = {}
+
+    def reference(self, expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+        """SymPy's own derivative of ``expr`` (computed once per expression and variable)."""
+        key = (expr, var)
+        if key not in self.references:
+            self.references[key] = reference_derivative(expr, var)
+        return self.references[key]
+
+    def equal(self, claimed: sympy.Expr, reference: sympy.Expr) -> str:
+        """proved, checked or failed: ``claimed`` against ``reference``."""
+        if is_zero(claimed - reference, self.budget.next_slice()):
+            return PROVED
+        if numerically_equal(claimed, reference):
+            return CHECKED
+        return FAILED
+
+    def verify(self, step: Step) -> Step:
+        """The same step tree with every step's ``verified`` filled in, each step once."""
+        known = self.verified.get(id(step))
+        if known is not None and known[0] is step:
+            return known[1]
+        substeps = tuple(self.verify(s) for s in step.substeps)
+        verdict = self.equal(step.result, self.reference(step.expr, step.var))
+        done = dataclasses.replace(step, substeps=substeps, verified=verdict)
+        self.verified[id(step)] = (step, done)  # the step is kept, so its id stays unique
+        return done
+
+    def case(self, value: sympy.Expr, where: sympy.Basic, expr, var) -> str:
+        """Whether ``value`` is d(expr)/d(var) where the condition ``where`` holds: each strict
+        inequality of the region is made true by a positive symbol put in for one of its
+        symbols (Δ + s_c − s > 0 with s = Δ + s_c − p, p > 0), so that SymPy's own derivative
+        resolves its switches by itself; else at random points of the region."""
+        reference = self.reference(expr, var)
+        inside = _inside(where)
+        if inside is not None:
+            gap = (value - reference).xreplace(inside)
+            if is_zero(gap, self.budget.next_slice()):
+                return PROVED
+        agree = numerically_equal(value, reference, where=where)
+        if agree is None:
+            return UNVERIFIED
+        return CHECKED if agree else FAILED
+
+
+def _inside(where: sympy.Basic) -> dict | None:
+    """A substitution making each strict inequality of ``where`` hold by construction, or
+    None when some inequality is not linear in a symbol with a constant slope."""
+    substitution: dict = {}
+    for relation in sympy.And.make_args(where):
+        if relation == sympy.true:
+            continue
+        if not isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
+            return None
+        gap = (relation.gts - relation.lts).xreplace(substitution)
+        symbol, slope = _linear_symbol(gap)
+        if symbol is None:
+            return None
+        positive = sympy.Dummy("p", positive=True)
+        value = symbol + (positive - gap) / slope  # there gap = p > 0
+        substitution = {k: v.xreplace({symbol: value}) for k, v in substitution.items()}
+        substitution[symbol] = value
+    return substitution
+
+
+def _linear_symbol(gap: sympy.Expr):
+    """A symbol ``gap`` is linear in with a constant slope, and the slope; (None, None)."""
+    for symbol in sorted(gap.free_symbols, key=lambda s: s.name):
+        if isinstance(symbol, sympy.Dummy):
+            continue
+        slope = sympy.diff(gap, symbol)
+        if slope.is_number and slope != 0:
+            return symbol, slope
+    return None, None

@@ -1,0 +1,122 @@
+"""The bridge to latex2sympy2_extended: flat products, fractions and powers, with every
+operand a ``\\variable{…}`` placeholder, are parsed by the library; the placeholders' values
+are put back, with a guard on powers too large to build.
+
+The library parses operator structure only and never sees nesting (its parser slows down
+exponentially with nested braces); its errors come back with the column in the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from derive.errors import ParseError
+
+# Commands the library applies without parentheses: \sin x, \ln x, \log_2 x.
+PAREN_FREE = {
+    "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh",
+    "tanh", "exp", "ln", "log",
+}  # fmt: skip
+MAX_DIGITS = 2000
+
+
+@dataclass
+class Fragment:
+    """A flat piece of LaTeX for latex2sympy2_extended, and where each character came from."""
+
+    text: list[str] = field(default_factory=list)
+    origins: list[int] = field(default_factory=list)
+    operand_count: int = 0
+    last_is_operand: bool = False
+
+    def add(self, text: str, col: int, operand: bool = False) -> None:
+        self.text.append(text)
+        self.origins.extend([col] * len(text))
+        if operand:
+            self.operand_count += 1
+        self.last_is_operand = operand
+
+    @property
+    def source(self) -> str:
+        return "".join(self.text)
+
+
+class BridgeReading:
+    """Placeholders and the library (a mixin of the reader)."""
+
+    def placeholder(self, value: sympy.Basic) -> str:
+        key = f"Q{len(self.values)}"
+        self.values[key] = value
+        return r"\variable{" + key + "}"
+
+    def parse_fragment(self, fragment: Fragment) -> sympy.Expr:
+        text = fragment.source
+        try:
+            raw = _latex2sympy(text)
+        except Exception as error:  # the library raises bare Exceptions with a caret drawing
+            column = _caret_column(str(error))
+            col = (
+                fragment.origins[min(column, len(fragment.origins) - 1)]
+                if column is not None
+                else None
+            )
+            self.fail("cannot read this", col=col)
+        return self.rebuild(raw)
+
+    def rebuild(self, expr):
+        """Put the placeholders' values back, evaluating bottom-up with a guard on huge powers."""
+        if isinstance(expr, sympy.Symbol) and expr.name in self.values:
+            return self.values[expr.name]
+        if not expr.args:
+            return expr
+        args = [self.rebuild(a) for a in expr.args]
+        if isinstance(expr, sympy.Pow):
+            refuse_huge_power(*args, source=self.source)
+        return expr.func(*args)
+
+
+def _latex2sympy(text: str):
+    from latex2sympy2_extended import latex2sympy
+    from latex2sympy2_extended.latex2sympy2 import ConversionConfig
+
+    config = ConversionConfig(lowercase_symbols=False, interpret_as_mixed_fractions=False)
+    return latex2sympy(text, is_real=True, normalization_config=None, conversion_config=config)
+
+
+def _caret_column(message: str) -> int | None:
+    last = message.rstrip().splitlines()[-1] if message.strip() else ""
+    if last.strip("~").startswith("^"):
+        return last.index("^")
+    return None
+
+
+def refuse_huge_power(base, exponent, source: str) -> None:
+    if base.is_Number and exponent.is_Number and exponent.is_Integer and abs(exponent) > 1:
+        magnitude = abs(base)
+        if magnitude not in (0, 1):
+            digits = float(abs(exponent)) * abs(float(sympy.log(magnitude, 10).evalf(5)))
+            if digits > MAX_DIGITS:
+                raise ParseError(
+                    f"a number in the loss would have about {digits:.3g} digits; "
+                    f"derive refuses numbers over {MAX_DIGITS} digits",
+                    source,
+                    0,
+                )
+
+
+def is_placeholder(text: str) -> bool:
+    return text.startswith(r"\variable{") and text.endswith("}") and "{" not in text[10:]
+
+
+def placeholder_name(text: str) -> str:
+    return text.strip()[len(r"\variable{") : -1]
+
+
+def is_number_placeholder(fragment: Fragment, values: dict) -> bool:
+    last = fragment.text[-1] if fragment.text else ""
+    if not last.startswith(r"\variable{"):
+        return False
+    value = values.get(placeholder_name(last))
+    return value is not None and value.is_Number

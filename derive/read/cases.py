@@ -1,0 +1,91 @@
+"""Reading the cases environment: rows of a value and a condition (``\\text{if } x > 0``,
+``\\text{otherwise}``); conditions joined by "and", "or" and commas; chains ``0 < x \\le 1``."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.read.tokens import Group, Token, is_op, is_word, strip_punctuation
+
+RELATIONS = {
+    "=": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, ">": sympy.Gt, "<=": sympy.Le, ">=": sympy.Ge,
+}  # fmt: skip
+CONDITION_WORDS = {"if", "for", "when", "where", "if:", "for:"}
+OTHERWISE = {"otherwise", "else", "o.w.", "ow", "elsewhere", "otherwise."}
+
+
+class CasesReading:
+    """Cases and their conditions (a mixin of the reader)."""
+
+    def cases(self, group: Group) -> sympy.Piecewise:
+        """``\\begin{cases} a & \\text{if } x > 0 \\\\ b & \\text{otherwise} \\end{cases}``."""
+        rows, row = [], [[]]
+        for item in group.items:
+            if isinstance(item, Token) and item.kind == "rowsep":
+                rows.append(row)
+                row = [[]]
+            elif is_op(item, "&"):
+                row.append([])
+            else:
+                row[-1].append(item)
+        rows.append(row)
+        rows = [r for r in rows if any(cell for cell in r)]
+        if not rows:
+            self.fail("the cases environment is empty", group)
+        pieces = []
+        for n, cells in enumerate(rows, start=1):
+            if len(cells) > 2:
+                self.fail(f"row {n} of the cases has more than one '&'", group)
+            value_items = strip_punctuation(cells[0])
+            if not value_items:
+                self.fail(f"row {n} of the cases has no value", group)
+            value = self.expression(value_items, value_items[0].col, value_items[-1].end)
+            condition_items = cells[1] if len(cells) > 1 else []
+            condition = self.condition(condition_items, n, len(rows), group)
+            pieces.append((value, condition))
+        return sympy.Piecewise(*pieces)
+
+    def condition(self, items: list, row: int, rows: int, group: Group):
+        items = [it for it in items if not is_word(it, CONDITION_WORDS)]
+        items = strip_punctuation(items)
+        if not items or (len(items) == 1 and is_word(items[0], OTHERWISE)):
+            if row == rows:
+                return sympy.true
+            self.fail(f"row {row} of the cases needs a condition", group)
+        conjunction: list = []
+        disjunction: list = []
+        part: list = []
+        for item in items + [None]:
+            if item is None or is_op(item, "and", "or", ",") or is_word(item, {"and", "or"}):
+                if not part:
+                    where = item if item is not None else items[-1]
+                    self.fail("a condition is missing here", where)
+                conjunction.append(self.relation(part))
+                part = []
+                if item is not None and (is_op(item, "or") or is_word(item, {"or"})):
+                    disjunction.append(sympy.And(*conjunction))
+                    conjunction = []
+            else:
+                part.append(item)
+        disjunction.append(sympy.And(*conjunction))
+        return sympy.Or(*disjunction)
+
+    def relation(self, items: list):
+        """``a < b``, ``|x| \\le \\delta``, ``0 < x \\le 1``."""
+        sides, ops, start = [], [], 0
+        for k, item in enumerate(items):
+            if isinstance(item, Token) and item.kind == "op" and item.text in RELATIONS:
+                sides.append(items[start:k])
+                ops.append(item)
+                start = k + 1
+        sides.append(items[start:])
+        if not ops:
+            self.fail("a condition needs a comparison such as x > 0", items[0])
+        values = []
+        for side, op in zip(sides, ops + [None], strict=True):
+            if not side:
+                self.fail("a comparison is missing a side", op or ops[-1])
+            values.append(self.expression(side, side[0].col, side[-1].end))
+        return sympy.And(
+            *(RELATIONS[op.text](values[j], values[j + 1]) for j, op in enumerate(ops))
+        )

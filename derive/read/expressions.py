@@ -1,0 +1,199 @@
+"""Reading expressions: sums of terms; each term a flat product, fraction or power whose
+operands (numbers, names, groups, functions, roots) become placeholders for the bridge."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.notation import GREEK
+from derive.read.bridge import Fragment, is_number_placeholder, is_placeholder, placeholder_name
+from derive.read.cases import RELATIONS
+from derive.read.tokens import Group, Token, ends_operand, is_function_word, is_op
+from rules.registry import by_name
+
+BINARY = {"*", "/", r"\cdot", r"\times", r"\div"}
+
+
+class ExpressionReading:
+    """Sums, terms and their pieces (a mixin of the reader)."""
+
+    def expression(self, items: list, col: int, end: int) -> sympy.Expr:
+        """A sum of terms."""
+        if not items:
+            self.fail("an empty expression here", col=col, end=end)
+        self._refuse_stray(items)
+        terms: list[sympy.Expr] = []
+        sign, start = 1, 0
+        for k, item in enumerate(items):
+            if is_op(item, "+", "-") and (k == 0 or ends_operand(items[k - 1])):
+                if k > start:
+                    terms.append(sign * self.term(items[start:k]))
+                elif k > 0:
+                    self.fail(f"'{item.text}' needs a term before it", item)
+                sign = -1 if item.text == "-" else 1
+                start = k + 1
+            elif is_op(item, "+", "-") and k == start:
+                sign = -sign if item.text == "-" else sign
+                start = k + 1
+        if start >= len(items):
+            self.fail(f"'{items[-1].text}' needs a term after it", items[-1])
+        terms.append(sign * self.term(items[start:]))
+        return sympy.Add(*terms)
+
+    def _refuse_stray(self, items: list) -> None:
+        for item in items:
+            if isinstance(item, Token):
+                if item.kind == "op" and item.text in RELATIONS:
+                    self.fail(f"'{self._text(item)}' in an expression: write only the loss", item)
+                if item.kind == "op" and item.text in ("and", "or"):
+                    self.fail(f"'{self._text(item)}' in an expression", item)
+                if item.kind == "op" and item.text == ",":
+                    self.fail("',' outside the arguments of a function", item)
+                if item.kind == "op" and item.text == "&" or item.kind == "rowsep":
+                    self.fail(f"'{self._text(item)}' outside a cases environment", item)
+                if item.kind == "op" and item.text == "!":
+                    self.fail("factorials are not supported", item)
+
+    def term(self, items: list) -> sympy.Expr:
+        """A product, fraction or power, read by latex2sympy2_extended over placeholders."""
+        fragment = Fragment()
+        k = 0
+        while k < len(items):
+            k = self.piece(items, k, fragment)
+        if len(fragment.text) == 1 and is_placeholder(fragment.text[0]):
+            return self.values[placeholder_name(fragment.text[0])]
+        return self.parse_fragment(fragment)
+
+    def piece(self, items: list, k: int, fragment: Fragment) -> int:
+        """Add ``items[k]`` (and what it takes with it) to ``fragment``; return the next index."""
+        item = items[k]
+        if isinstance(item, Group):
+            return self.group_piece(items, k, fragment)
+        if item.kind == "number":
+            if fragment.last_is_operand and is_number_placeholder(fragment, self.values):
+                self.fail("two numbers in a row: write 3 \\cdot 4 or 34", item)
+            fragment.add(self.placeholder(sympy.Rational(item.text)), item.col, operand=True)
+            return k + 1
+        if item.kind == "op" and item.text in BINARY:
+            if not fragment.last_is_operand:
+                self.fail(f"'{self._text(item)}' needs something on its left", item)
+            if k + 1 >= len(items):
+                self.fail(f"'{self._text(item)}' needs something on its right", item)
+            fragment.add(item.text + " ", item.col)
+            return k + 1
+        if item.kind == "op" and item.text == "^":
+            return self.superscript(items, k, fragment)
+        if item.kind == "op" and item.text in ("+", "-"):
+            if not (k + 1 < len(items)):
+                self.fail(f"'{item.text}' needs a term after it", item)
+            fragment.add(item.text, item.col)
+            return k + 1
+        if item.kind == "op" and item.text == "_":
+            self.fail("a subscript needs a name before it, as in x_1", item)
+        if item.kind == "op" and item.text == "'":
+            self.fail("a prime needs a name before it, as in x' or f'(x)", item)
+        if item.kind == "command" and item.text in (r"\frac", r"\dfrac", r"\tfrac"):
+            return self.fraction(items, k, fragment)
+        if item.kind == "command" and item.text == r"\sqrt":
+            return self.root(items, k, fragment)
+        if item.kind == "command" and item.text == r"\pi":
+            fragment.add(self.placeholder(sympy.pi), item.col, operand=True)
+            return k + 1
+        if item.kind == "command" and by_name(item.text[1:]) is not None:
+            return self.function(items, k, fragment, item.text[1:])
+        if is_function_word(item):
+            return self.function(items, k, fragment, item.arg.strip().lower())
+        if self._is_name_start(item):
+            return self.name_piece(items, k, fragment)
+        self.fail(f"unexpected '{self._text(item)}'", item)
+        raise AssertionError  # unreachable
+
+    def group_piece(self, items: list, k: int, fragment: Fragment) -> int:
+        group = items[k]
+        if group.kind in "(" or group.kind == "[":
+            value = self.expression(group.items, group.col, group.end)
+        elif group.kind == "{":
+            value = self.expression(group.items, group.col, group.end)
+        elif group.kind in ("|", "‖"):
+            # unevaluated, so that |m(w) - t| keeps the orientation the user wrote
+            value = sympy.Abs(self.expression(group.items, group.col, group.end), evaluate=False)
+        elif group.kind == "cases":
+            value = self.cases(group)
+        else:  # pragma: no cover - the tokenizer makes no other groups
+            self.fail("unexpected group", group)
+        fragment.add(self.placeholder(value), group.col, operand=True)
+        if k + 1 < len(items) and is_op(items[k + 1], "'"):
+            self.fail("a prime after a bracket is not supported; name the function", items[k + 1])
+        return k + 1
+
+    def argument(self, items: list, k: int, owner: Token, what: str) -> tuple[str, int]:
+        """The argument of ``^``, ``_``, ``\\frac`` or ``\\sqrt`` at ``items[k]`` as
+        ``{placeholder}``: a braced group, or (as in LaTeX) a single token."""
+        if k >= len(items):
+            self.fail(f"{self._text(owner)} needs {what}", owner)
+        item = items[k]
+        if isinstance(item, Group) and item.kind == "{":
+            if not item.items:
+                self.fail(f"{self._text(owner)} needs {what}; the braces are empty", item)
+            value = self.expression(item.items, item.col, item.end)
+            return "{" + self.placeholder(value) + "}", k + 1
+        sign = 1
+        if is_op(item, "-", "+") and k + 1 < len(items):
+            sign, k = (-1 if item.text == "-" else 1), k + 1  # x^-1, as people type it
+            item = items[k]
+        value = self.single_token(item)
+        if value is None:
+            self.fail(f"{self._text(owner)} needs {what}", owner)
+        return "{" + self.placeholder(sign * value) + "}", k + 1
+
+    def single_token(self, item) -> sympy.Expr | None:
+        """The value of one token standing alone: a digit, a letter, a Greek letter, \\pi."""
+        if not isinstance(item, Token):
+            return None
+        if item.kind == "number":
+            return sympy.Rational(item.text)
+        if item.kind == "command" and item.text == r"\pi":
+            return sympy.pi
+        if item.kind in ("letter", "font") or item.kind == "command" and item.text[1:] in GREEK:
+            name, _ = self.name([item], 0, allow_superscript=False)
+            return sympy.E if name.ident == "e" else self.symbol(name)
+        return None
+
+    def superscript(self, items: list, k: int, fragment: Fragment) -> int:
+        caret = items[k]
+        if not fragment.last_is_operand:
+            self.fail("'^' needs a base before it", caret)
+        text, after = self.argument(items, k + 1, caret, "an exponent, as in x^{2}")
+        fragment.add("^" + text, caret.col, operand=True)
+        return after
+
+    def fraction(self, items: list, k: int, fragment: Fragment) -> int:
+        frac = items[k]
+        leibniz = self.leibniz(items, k)
+        if leibniz is not None:
+            value, after = leibniz
+            fragment.add(self.placeholder(value), frac.col, operand=True)
+            return after
+        numerator, k1 = self.argument(items, k + 1, frac, "two arguments, as in \\frac{a}{b}")
+        denominator, k2 = self.argument(items, k1, frac, "two arguments, as in \\frac{a}{b}")
+        fragment.add(r"\frac" + numerator + denominator, frac.col, operand=True)
+        top, bottom = (self.values[placeholder_name(a[1:-1])] for a in (numerator, denominator))
+        if bottom != 0:
+            self.fractions.add(top / bottom)
+        return k2
+
+    def root(self, items: list, k: int, fragment: Fragment) -> int:
+        sqrt = items[k]
+        index = ""
+        k += 1
+        if k < len(items) and isinstance(items[k], Group) and items[k].kind == "[":
+            bracket = items[k]
+            index = (
+                "["
+                + self.placeholder(self.expression(bracket.items, bracket.col, bracket.end))
+                + "]"
+            )
+            k += 1
+        radicand, after = self.argument(items, k, sqrt, "an argument, as in \\sqrt{x}")
+        fragment.add(r"\sqrt" + index + radicand, sqrt.col, operand=True)
+        return after

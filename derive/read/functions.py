@@ -1,0 +1,208 @@
+"""Reading applied functions: the vocabulary's (``\\sin(x)``, ``\\log_2 x``, ``\\max(a, b, c)``,
+``\\sin^{-1}``, ``\\operatorname{ReLU}(u)``, ``\\sigma(u)``) and unknown ones (``m_x(w)``,
+``f(x, y)``, ``m_x'(w)``); a name before parentheses that holds an expression is a product
+(``y(w x + b)``), said in the notes."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive import notation
+from derive.errors import ParseError
+from derive.notation import latex_to_text
+from derive.read.bridge import PAREN_FREE, Fragment, placeholder_name
+from derive.read.names import _Name
+from derive.read.tokens import Group, Token, is_op
+from rules.registry import by_letter, by_name, inverse_of
+
+FUNCTION_LETTERS = {"f", "g", "h"}  # f(w x) is a function even of an expression
+
+
+class FunctionReading:
+    """Functions applied to arguments (a mixin of the reader)."""
+
+    def function(self, items: list, k: int, fragment: Fragment, key: str) -> int:
+        """A function applied: ``\\sin(x)``, ``\\log_2(x)``, ``\\max(a, b, c)``, ``\\sin^2 x``,
+        ``\\operatorname{ReLU}(u)``."""
+        head = items[k]
+        k += 1
+        base = power = None
+        while k < len(items) and is_op(items[k], "_", "^"):
+            which = items[k].text
+            text, k = self.argument(items, k + 1, items[k], "an argument")
+            value = self.values[placeholder_name(text[1:-1])]
+            if which == "_" and key == "log":
+                base = value
+            elif which == "^":
+                power = value
+            else:
+                self.fail(f"{self._text(head)} takes no subscript", head)
+        if k < len(items) and isinstance(items[k], Group) and items[k].kind == "(":
+            group = items[k]
+            args = self.arguments(group)
+            entry = by_name(key)
+            if key == "log":
+                value = self.logarithm(args, base, head)
+            else:
+                value = self.apply(entry, args, head)
+            if power is not None:
+                inverse = inverse_of(entry.head)
+                if power == -1 and inverse is not None:
+                    value = inverse.build(*args)  # \\sin^{-1} is arcsin
+                else:
+                    value = value**power
+            fragment.add(self.placeholder(value), head.col, operand=True)
+            return k + 1
+        if key in PAREN_FREE and head.kind == "command":
+            fragment.add(self.paren_free_command(key, base, power, head), head.col)
+            if k >= len(items):
+                self.fail(f"{self._text(head)} needs an argument", head)
+            return k
+        self.fail(f"{self._text(head)} needs its arguments in parentheses", head)
+        raise AssertionError  # unreachable
+
+    def paren_free_command(self, key: str, base, power, head: Token) -> str:
+        """The command as latex2sympy2_extended should see it: ``\\log`` becomes ``\\ln``."""
+        if key == "log":
+            self.note_log(base)
+            if base is None and self.log_base == "e":
+                text = r"\ln"
+            else:
+                text = r"\log_{" + self.placeholder(base or sympy.Integer(10)) + "}"
+        else:
+            text = "\\" + key
+        if power is not None:
+            text += "^{" + self.placeholder(power) + "}"
+        return text + " "
+
+    def note_log(self, base) -> None:
+        if base is None:
+            if self.log_base == "e":
+                self.note(r"\log", "is the natural logarithm")
+            else:
+                self.note(r"\log", "is the base-10 logarithm")
+
+    def arguments(self, group: Group) -> list[sympy.Expr]:
+        """The comma-separated arguments inside a parenthesised group."""
+        parts, start = [], 0
+        for j, item in enumerate(group.items):
+            if is_op(item, ","):
+                parts.append((group.items[start:j], item.col))
+                start = j + 1
+        parts.append((group.items[start:], group.end - 1))
+        args = []
+        for part, end in parts:
+            col = part[0].col if part else end
+            args.append(self.expression(part, col, end))
+        return args
+
+    def apply(self, entry, args: list, head) -> sympy.Expr:
+        """The vocabulary's function ``entry`` applied to ``args``."""
+        if entry.arity is None:
+            if not args:
+                self.fail(f"{self._text(head)} needs at least one argument", head)
+            return entry.build(*args)
+        if len(args) != entry.arity:
+            self.fail(f"{self._text(head)} takes one argument, not {len(args)}", head)
+        if entry.reading is not None:
+            self.note(*entry.reading)
+        return entry.build(*args)
+
+    def logarithm(self, args: list, base, head) -> sympy.Expr:
+        """``\\log(u)`` (natural, or base 10 by the option) or ``\\log_b(u)``."""
+        if len(args) != 1:
+            self.fail(f"{self._text(head)} takes one argument, not {len(args)}", head)
+        self.note_log(base)
+        if base is None:
+            base = sympy.E if self.log_base == "e" else sympy.Integer(10)
+        return sympy.log(args[0], base)
+
+    def name_piece(self, items: list, k: int, fragment: Fragment) -> int:
+        """A symbol, or an applied function when parentheses follow and the name is one."""
+        name, after = self.name(items, k)
+        follows = (
+            after < len(items) and isinstance(items[after], Group) and items[after].kind == "("
+        )
+        head = items[k]
+        if (
+            head.kind == "font"
+            and head.text == r"\operatorname"
+            and name.ident not in self.declared
+        ):
+            self.fail(
+                f"unknown function {self._text(head)}; pass --function {name.ident} "
+                "to read it as an unknown function",
+                head,
+            )
+        if name.ident == "e" and not follows:
+            fragment.add(self.placeholder(sympy.E), name.col, operand=True)
+            return after
+        if not follows:
+            fragment.add(self.placeholder(self.symbol(name)), name.col, operand=True)
+            return after
+        group = items[after]
+        letter = by_letter(name.base) if name.plain and name.base not in self.declared else None
+        if letter is not None:
+            value = self.apply(letter, self.arguments(group), items[k])
+        elif self.is_function(name, group):
+            value = self.undefined_function(name, group)
+        else:
+            fragment.add(self.placeholder(self.symbol(name)), name.col, operand=True)
+            self.note(
+                rf"{name.latex}(\ldots)",
+                f"is read as a product; pass --function {name.ident} to read it as a function",
+                f"{latex_to_text(name.latex)}(…)",
+            )
+            return after
+        fragment.add(self.placeholder(value), name.col, operand=True)
+        return after + 1
+
+    def is_function(self, name: _Name, group: Group) -> bool:
+        if name.primes or name.ident in self.declared or name.latex in self.declared:
+            return True
+        if name.base in FUNCTION_LETTERS or name.base in self.declared:
+            return True
+        parts = [[]]
+        for item in group.items:
+            if is_op(item, ","):
+                parts.append([])
+            else:
+                parts[-1].append(item)
+        for part in parts:
+            if not part or not self._is_name_start(part[0]):
+                return False
+            try:
+                _, used = self.name(part, 0)
+            except ParseError:
+                return False
+            if used != len(part):
+                return False
+        return True
+
+    def undefined_function(self, name: _Name, group: Group) -> sympy.Expr:
+        """``m_x(w)``: an undefined real function; ``m_x'(w)`` its derivative."""
+        args = self.arguments(group)
+        bare = name.ident.removesuffix("_prime" * name.primes)
+        latex = name.latex.rstrip("'").rstrip()
+        ident = self.unique(notation.make_safe(bare), latex)
+        function = sympy.Function(ident, real=True)
+        value = function(*args)
+        shown = ", ".join(self.spelling(a) for a in args)
+        plain = ", ".join(latex_to_text(self.spelling(a)) if a.is_Symbol else str(a) for a in args)
+        self.note(
+            f"{latex}({shown})",
+            f"is an unknown function of {plain}",
+            f"{latex_to_text(latex)}({plain})",
+        )
+        if name.primes:
+            if len(args) != 1:
+                self.fail("a prime on a function of several arguments is ambiguous", group)
+            (arg,) = args
+            if isinstance(arg, sympy.Symbol):
+                value = sympy.Derivative(value, (arg, name.primes))
+            else:
+                dummy = sympy.Dummy("u", real=True)
+                value = sympy.Subs(
+                    sympy.Derivative(function(dummy), (dummy, name.primes)), dummy, arg
+                )
+        return value

@@ -1,0 +1,165 @@
+"""Reading names: a letter, a Greek letter, an accent or a font, then a subscript, primes
+and an index such as ``^{(1)}``: ``s_c``, ``\\hat{y}``, ``w_{12}``, ``x'``, ``w^{(1)}``. One
+real symbol per spelling; identifiers kept distinct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from derive import notation
+from derive.notation import GREEK
+from derive.read.tokens import Group, Token, is_op
+from rules.registry import by_name
+
+
+@dataclass
+class _Name:
+    """A name as written: its identifier, its spelling, and whether it is undecorated."""
+
+    ident: str
+    latex: str
+    base: str
+    primes: int
+    col: int
+    end: int
+
+    @property
+    def plain(self) -> bool:
+        return self.ident == self.base and not self.primes
+
+
+def same_spelling(a: str, b: str) -> bool:
+    """``\\hat y`` and ``\\hat{y}`` are one spelling."""
+    return _squash(a) == _squash(b)
+
+
+def _squash(latex: str) -> str:
+    return latex.replace(" ", "").replace("{", "").replace("}", "")
+
+
+class NameReading:
+    """Names and their symbols (a mixin of the reader)."""
+
+    def _is_name_start(self, item) -> bool:
+        if not isinstance(item, Token):
+            return False
+        if item.kind == "letter":
+            return True
+        if item.kind == "command":
+            return item.text[1:] in GREEK or item.text[1:] in notation.ACCENT_SUFFIX
+        return item.kind == "font" and by_name(item.arg) is None
+
+    def name(self, items: list, k: int, allow_superscript: bool = True) -> tuple[_Name, int]:
+        """A name: a letter, Greek letter, accent or font, then a subscript, primes and an
+        index such as ``^{(1)}``."""
+        item = items[k]
+        start = item.col
+        if item.kind == "letter":
+            ident, base, k = item.text, item.text, k + 1
+        elif item.kind == "command" and item.text[1:] in GREEK:
+            ident = base = item.text[1:]
+            k += 1
+        elif item.kind == "command":  # an accent
+            accent = item.text[1:]
+            if k + 1 >= len(items):
+                self.fail(f"{item.text} needs a name after it", item)
+            target = items[k + 1]
+            if isinstance(target, Group) and target.kind == "{":
+                if not target.items or not self._is_name_start(target.items[0]):
+                    self.fail(f"{item.text} needs a name, as in {item.text}{{y}}", target)
+                inner, used = self.name(target.items, 0)
+                if used != len(target.items):
+                    self.fail(f"{item.text}{{…}} must hold a single name", target)
+            elif self._is_name_start(target):
+                inner, _ = self.name([target], 0, allow_superscript=False)
+            else:
+                self.fail(f"{item.text} needs a name after it", item)
+            ident = f"{inner.ident}_{notation.ACCENT_SUFFIX[accent]}"
+            base, k = inner.base, k + 2
+        else:  # a font: \mathit{loss}, \mathbf{w}, \text{lr}
+            ident, base = self.font_name(item), self.font_name(item)
+            k += 1
+        if k < len(items) and is_op(items[k], "_"):
+            sub_latex, k = self.subscript(items, k)
+            ident += "_" + notation.subscript_identifier(sub_latex)
+        primes = 0
+        while k < len(items) and is_op(items[k], "'"):
+            primes, k = primes + 1, k + 1
+        ident += "_prime" * primes
+        if allow_superscript and k + 1 < len(items) and is_op(items[k], "^"):
+            index = self.superscript_index(items[k + 1])
+            if index is not None:
+                ident += "_" + notation.subscript_identifier(index)
+                k += 2
+        end = items[k - 1].end
+        latex = " ".join(self.source[start:end].split())
+        return _Name(ident, latex, base, primes, start, end), k
+
+    def font_name(self, font: Token) -> str:
+        command = font.text[1:]
+        content = font.arg.strip()
+        if content.startswith("\\") and content[1:] in GREEK:
+            word = content[1:]
+        elif content.isascii() and content.replace(" ", "").isalnum() and content:
+            word = content.replace(" ", "")
+        else:
+            self.fail(f"cannot read {self._text(font)} as a name", font)
+        suffix = notation.FONT_SUFFIX.get(command)
+        return f"{word}_{suffix}" if suffix else word
+
+    def subscript(self, items: list, k: int) -> tuple[str, int]:
+        underscore = items[k]
+        if k + 1 >= len(items):
+            self.fail("'_' needs a subscript after it", underscore)
+        sub = items[k + 1]
+        if isinstance(sub, Group) and sub.kind == "{":
+            if not sub.items:
+                self.fail("the subscript is empty", sub)
+            return self.source[sub.col + 1 : sub.end - 1].strip(), k + 2
+        if isinstance(sub, Token) and sub.kind in ("letter", "number", "command", "font"):
+            if sub.kind == "number":
+                return sub.text[0], (
+                    k + 2 if len(sub.text) == 1 else self._split_number(items, k + 1)
+                )
+            return self.source[sub.col : sub.end], k + 2
+        self.fail("'_' needs a subscript after it", underscore)
+        raise AssertionError  # unreachable
+
+    def _split_number(self, items: list, k: int) -> int:
+        number = items[k]
+        items[k] = Token("number", number.text[1:], number.col + 1, number.end)
+        return k
+
+    def superscript_index(self, item) -> str | None:
+        """``^{(1)}`` as in w^{(1)}: an index written as a superscript, not a power."""
+        if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
+            inner = item.items[0]
+            if isinstance(inner, Group) and inner.kind == "(" and inner.items:
+                return self.source[inner.col + 1 : inner.end - 1].strip()
+        return None
+
+    def symbol(self, name: _Name) -> sympy.Symbol:
+        """The real symbol for ``name``; one symbol per spelling, identifiers kept distinct."""
+        known = self.symbol_for_spelling.get(name.latex.replace(" ", ""))
+        if known is not None:
+            return known
+        ident = self.unique(notation.make_safe(name.ident), name.latex)
+        symbol = sympy.Symbol(ident, real=True)
+        self.symbol_for_spelling[name.latex.replace(" ", "")] = symbol
+        return symbol
+
+    def spelling(self, expr: sympy.Basic) -> str:
+        """``expr`` in the input's own spelling when it is a symbol, else SymPy's LaTeX."""
+        if isinstance(expr, sympy.Symbol) and expr.name in self.spellings:
+            return self.spellings[expr.name]
+        return sympy.latex(expr)
+
+    def unique(self, ident: str, latex: str) -> str:
+        candidate, n = ident, 1
+        while candidate in self.spellings and not same_spelling(self.spellings[candidate], latex):
+            n += 1
+            candidate = f"{ident}_{n}"
+        self.spellings[candidate] = latex
+        return candidate

@@ -1,0 +1,153 @@
+"""The reader: LaTeX as people write losses in their notes → a ``Loss`` of real symbols.
+
+Reading happens in two layers:
+
+1. ``derive.read.tokens`` splits the text into tokens and bracketed groups (columns kept).
+2. The ``Reader`` walks that tree. It is composed of one mixin per concern: names
+   (``derive.read.names``), expressions (``expressions``), functions (``functions``), cases
+   (``cases``), claims (``claims``) and the bridge to latex2sympy2_extended (``bridge``),
+   which parses every flat product, fraction or power with its operands as placeholders.
+
+Every error is a ``ParseError`` with a message and the column of the offending text.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.core.function import AppliedUndef
+
+from derive.errors import ParseError
+from derive.model import Loss
+from derive.read.bridge import BridgeReading
+from derive.read.cases import CasesReading
+from derive.read.claims import ClaimReading
+from derive.read.expressions import ExpressionReading
+from derive.read.functions import FunctionReading
+from derive.read.names import NameReading, same_spelling
+from derive.read.state import ReaderState
+from derive.read.tokens import Group, is_op, normalise_unicode, read_tree
+from rules.registry import entries
+
+_STRUCTURE = (
+    sympy.Symbol, sympy.Number, sympy.NumberSymbol, sympy.Subs, sympy.Tuple,
+    sympy.logic.boolalg.Boolean, sympy.functions.elementary.piecewise.ExprCondPair,
+)  # fmt: skip
+
+
+class Reader(
+    ReaderState,
+    NameReading,
+    ExpressionReading,
+    FunctionReading,
+    CasesReading,
+    ClaimReading,
+    BridgeReading,
+):
+    """Walks the token tree of one input; collects spellings and notes as it goes."""
+
+    def split_definition(self, items: list) -> tuple[str | None, list]:
+        """``J = max(…)`` or ``L(w) = …``: keep the name, read the right-hand side."""
+        equals = [k for k, it in enumerate(items) if is_op(it, "=")]
+        if len(equals) != 1 or equals[0] == 0:
+            return None, items
+        left, right = items[: equals[0]], items[equals[0] + 1 :]
+        is_name = left and self._is_name_start(left[0])
+        if not is_name or not right:
+            return None, items
+        _, after = self.name(left, 0)
+        if after < len(left) and not (after == len(left) - 1 and isinstance(left[after], Group)):
+            return None, items
+        lhs, _ = self.name(left, 0)
+        return lhs.latex, right
+
+
+def parse_loss(
+    source: str, functions: tuple[str, ...] | list[str] = (), log_base: str = "e"
+) -> Loss:
+    """Read ``source`` (LaTeX) into a ``Loss``.
+
+    ``functions`` names more applied functions (``g`` reads ``g(w x)`` as a function, not a
+    product); ``log_base`` is ``"e"`` (``\\log`` is natural) or ``"10"``.
+    Raises ParseError with the column of the offending text.
+    """
+    if not isinstance(source, str):
+        raise ParseError("the loss must be a string of LaTeX")
+    source = normalise_unicode(_strip_math_delimiters(source))
+    if not source.strip():
+        raise ParseError("the loss is empty", source, 0)
+    reader = Reader(source, functions, log_base)
+    tree = read_tree(source)
+    name, items = reader.split_definition(tree.items)
+    try:
+        expr = reader.expression(items, tree.col, tree.end)
+    except RecursionError:
+        raise ParseError("the expression is nested too deeply", source, 0) from None
+    _check_supported(expr, source)
+    return Loss(
+        source,
+        expr,
+        dict(reader.spellings),
+        tuple(reader.readings),
+        name,
+        frozenset(reader.fractions),
+    )
+
+
+def parse_name(text: str, loss: Loss) -> sympy.Symbol:
+    """The symbol of ``loss`` that ``text`` names, written as LaTeX (``s_c``, ``\\Delta``) or as
+    its identifier (``Delta``, ``y_hat``). Raises ParseError when the loss has no such symbol."""
+    symbols = {s.name: s for s in loss.expr.free_symbols}
+    text = text.strip()
+    if text in symbols:
+        return symbols[text]
+    for ident, latex in loss.spellings.items():
+        if ident in symbols and same_spelling(latex, text):
+            return symbols[ident]
+    try:
+        read = parse_loss(text).expr
+    except ParseError:
+        read = None
+    if isinstance(read, sympy.Symbol) and read.name in symbols:
+        return symbols[read.name]
+    known = ", ".join(loss.spellings.get(s, s) for s in sorted(symbols)) or "none"
+    raise ParseError(f"{text!r} is not a symbol of the loss; its symbols are {known}", text, 0)
+
+
+def _strip_math_delimiters(source: str) -> str:
+    text = source.strip()
+    for left, right in (("$$", "$$"), ("$", "$"), (r"\[", r"\]"), (r"\(", r"\)")):
+        if text.startswith(left) and text.endswith(right) and len(text) > len(left) + len(right):
+            return text[len(left) : -len(right)]
+    return source
+
+
+def _check_supported(expr: sympy.Basic, source: str) -> None:
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise ParseError("the loss is undefined (a division by zero or an infinity)", source, 0)
+    supported = _STRUCTURE + tuple(e.head for e in entries())
+    for node in sympy.preorder_traversal(expr):
+        if not isinstance(node, supported):
+            what = type(node).__name__
+            raise ParseError(f"derive cannot differentiate {what} (read from the input)", source, 0)
+    if not isinstance(expr, sympy.Expr):
+        raise ParseError("the loss is a condition, not an expression", source, 0)
+
+
+def parse_claim(text: str, loss: Loss, log_base: str = "e") -> sympy.Expr:
+    """A claimed derivative of ``loss``, in the loss's own notation: its symbols by their
+    spellings, its unknown functions (``m_x'(w)``), Leibniz fractions (``\\frac{d m_x}{dw}``,
+    ``\\frac{\\partial J}{\\partial s_c}`` for the loss's name J). Raises ParseError."""
+    if not isinstance(text, str):
+        raise ParseError("the claim must be a string of LaTeX")
+    source = normalise_unicode(_strip_math_delimiters(text))
+    if not source.strip():
+        raise ParseError("the claim is empty", source, 0)
+    functions = {f.func.__name__: f for f in loss.expr.atoms(AppliedUndef)}
+    reader = Reader(source, tuple(functions), log_base, context=(loss, functions))
+    tree = read_tree(source, claim=True)
+    try:
+        expr = reader.expression(tree.items, tree.col, tree.end)
+    except RecursionError:
+        raise ParseError("the claim is nested too deeply", source, 0) from None
+    _check_supported(expr, source)
+    return expr

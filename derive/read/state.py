@@ -1,0 +1,48 @@
+"""What a reader keeps while it walks one input: the source, the options, each name's
+spelling and symbol, the notes on the reading, the placeholders' values, the fractions."""
+
+from __future__ import annotations
+
+import sympy
+
+from derive.errors import ParseError
+from derive.model import Reading
+from derive.notation import latex_to_text
+
+
+class ReaderState:
+    """The state of reading one input, and how to fail and take notes."""
+
+    def __init__(self, source: str, functions, log_base: str, context=None):
+        self.source = source
+        self.context = context  # (the loss, its unknown functions by name) when reading a claim
+        self.declared = {f.strip().lstrip("\\") for f in functions}
+        if log_base not in ("e", "10"):
+            raise ParseError(f"log_base must be 'e' or '10', not {log_base!r}")
+        self.log_base = log_base
+        self.spellings: dict[str, str] = {}
+        self.readings: list[Reading] = []
+        self.values: dict[str, sympy.Basic] = {}
+        self.symbol_for_spelling: dict[str, sympy.Symbol] = {}
+        self.fractions: set[sympy.Expr] = set()
+        if context is not None:  # a claim speaks the loss's names
+            loss, _ = context
+            self.spellings.update(loss.spellings)
+            for symbol in loss.expr.free_symbols:
+                spelling = loss.spellings.get(symbol.name, symbol.name)
+                self.symbol_for_spelling[spelling.replace(" ", "")] = symbol
+
+    def fail(self, message: str, item=None, col: int | None = None, end: int | None = None):
+        if item is not None:
+            col, end = item.col, item.end
+        if col is None:
+            col = len(self.source)
+        raise ParseError(message, self.source, col, (end or col + 1) - col)
+
+    def note(self, math: str, text: str, plain: str = "") -> None:
+        reading = Reading(math, text, plain or latex_to_text(math))
+        if reading not in self.readings:
+            self.readings.append(reading)
+
+    def _text(self, item) -> str:
+        return self.source[item.col : item.end]

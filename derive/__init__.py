@@ -17,7 +17,7 @@ from derive.version import __version__
 
 __all__ = [
     "DeriveError", "Derivation", "ParseError", "check", "descend", "gradient", "parse_loss",
-    "plot", "__version__",
+    "plot", "sympy_namespace", "__version__",
 ]  # fmt: skip
 _LAZY = {
     "gradient": ("derive.api", "gradient"),
@@ -28,6 +28,7 @@ _LAZY = {
     "check": ("derive.claims", "check"),
     "descend": ("derive.descent", "descend"),
     "plot": ("derive.pictures", "plot"),
+    "sympy_namespace": ("rules.registry", "sympy_namespace"),
 }
 
 

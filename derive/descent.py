@@ -44,6 +44,7 @@ class Descent:
     message: str
     learning_rate: float
     fixed: dict[str, float] = field(default_factory=dict)
+    module: object = None  # the generated module that computed the iterates
 
     @property
     def variables(self) -> list[str]:
@@ -161,7 +162,9 @@ def _run(derivation, module, rate, start, fixed, learning_rate, steps, tolerance
         if _growing(iterates) and value > first:
             break
     verdict, message = _verdict(iterates, first, tolerance, learning_rate, steps)
-    return Descent(derivation, rate, tuple(iterates), verdict, message, learning_rate, fixed)
+    return Descent(
+        derivation, rate, tuple(iterates), verdict, message, learning_rate, fixed, module
+    )
 
 
 def _growing(iterates: list[Iterate], run: int = 5) -> bool:

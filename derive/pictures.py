@@ -187,7 +187,7 @@ def descent_picture(run, path: str) -> str:
     names = run.variables
     if len(names) > 2:
         raise DeriveError("a picture of descent needs one or two variables")
-    module = run.derivation.compile()
+    module = run.module or run.derivation.compile()
     points = np.array([[it.point[n] for n in names] for it in run.iterates])
     finite = points[np.all(np.isfinite(points), axis=1)]
     plt = _pyplot()

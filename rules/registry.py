@@ -296,7 +296,7 @@ def elementary_form(expr: sympy.Expr) -> sympy.Expr:
     return elementary_form(expr.xreplace(replacements))
 
 
-def own_functions() -> dict[str, type]:
+def sympy_namespace() -> dict[str, type]:
     """derive's own SymPy functions by name: ``locals`` for ``sympy.sympify``."""
     return {e.head.__name__: e.head for e in ENTRIES.values() if e.elementary is not None}
 

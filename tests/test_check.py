@@ -103,3 +103,25 @@ def test_json_verdict():
     assert data["verdict"] == "holds in part"
     assert data["counterexample"]["values"] == {"m_x(w)": "0", "m_x′(w)": "1", "t": "1"}
     assert data["nondifferentiable"] == ["Eq(m_x(w), t)"]
+
+
+def test_the_claim_reader_leaves_derivatives_to_the_engine():
+    from derive.read import parse_claim, parse_loss
+
+    loss = parse_loss(r"J = \max(\Delta + s_c - s, 0)")
+    claimed = parse_claim(r"-\frac{\partial J}{\partial s_c}", loss)
+    assert claimed.atoms(sympy.Derivative)  # read, not worked out
+    assert (
+        check(r"J = \max(\Delta + s_c - s, 0)", "s", r"-\frac{\partial J}{\partial s_c}").verdict
+        == PROVED
+    )
+
+
+def test_each_expression_is_split_into_cases_once(monkeypatch):
+    import derive.claims as claims
+
+    calls = []
+    original = claims.cases_of
+    monkeypatch.setattr(claims, "cases_of", lambda e, *a: calls.append(e) or original(e, *a))
+    check(r"|m_x(w) - t|", "w", "m_x'(w)")
+    assert len(calls) == len(set(calls)) == 3  # the difference, the derivative, the claim

@@ -136,3 +136,14 @@ def test_matplotlib_is_only_imported_to_draw():
     code = "import sys, derive; derive.gradient('x^2'); print('matplotlib' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert shown.strip() == "False"
+
+
+def test_descend_then_draw_generates_the_module_once(tmp_path, monkeypatch):
+    from derive import codegen
+
+    calls = []
+    original = codegen.module_source
+    monkeypatch.setattr(codegen, "module_source", lambda d: calls.append(d) or original(d))
+    run = descend("(w_1 - 1)^2 + w_2^2", {"w_1": 0.0, "w_2": 1.0}, steps=5)
+    run.plot(str(tmp_path / "run.png"))
+    assert len(calls) == 1

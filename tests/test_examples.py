@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from cli import main
 from derive.proof.equality import is_zero, reference_derivative
-from rules.registry import own_functions as sympy_namespace
+from rules.registry import sympy_namespace
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.tex"))
 

@@ -6,14 +6,27 @@ from __future__ import annotations
 import json
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from derive import printing
 from rules.registry import Rule, all_rules, formula
 
 
+def _textbook(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """u(x) written u and its derivative du/dx, as a calculus table writes them."""
+    functions = [f for f in expr.atoms(AppliedUndef) if f.args == (var,)]
+    names = {f: f.func.__name__ for f in functions}
+    slopes = {
+        sympy.Derivative(f, var): sympy.Symbol(rf"\frac{{d {n}}}{{d {var.name}}}")
+        for f, n in names.items()
+    }
+    return expr.xreplace(slopes).xreplace({f: sympy.Symbol(n) for f, n in names.items()})
+
+
 def latex_formula(rule: Rule) -> str:
     """d/dx of the rule's specimen = what the rule gives, as LaTeX."""
     expr, var, rhs = formula(rule)
+    expr, rhs = _textbook(expr, var), _textbook(rhs, var)
     specimen = printing.latex(expr, {}, partial=False)
     if expr.is_Add or expr.is_Mul or isinstance(expr, sympy.Piecewise):
         specimen = rf"\left({specimen}\right)"

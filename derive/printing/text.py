@@ -105,7 +105,7 @@ class NotesTextPrinter(StrPrinter):
     def doprint(self, expr) -> str:
         text = super().doprint(expr)
         text = text.replace("**", "^")
-        text = re.sub(r"(?<![\w.])(\d+)\*(?=[^\d(])", r"\1", text)  # 2*x → 2x
+        text = re.sub(r"(?<![\w.^])(\d+)\*(?=[^\d(])", r"\1", text)  # 2*x → 2x, not x^2*y → x^2y
         text = text.replace("*", "·")
         text = re.sub(r"(^|[\s(\[{,])-", r"\1−", text)
         return text.replace(" - ", " − ")

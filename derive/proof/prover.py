@@ -82,27 +82,53 @@ class Prover:
         symbols (Δ + s_c − s > 0 with s = Δ + s_c − p, p > 0), so that SymPy's own derivative
         resolves its switches by itself; else at random points of the region."""
         reference = self.reference(expr, var)
-        inside = _inside(where)
-        if inside is not None:
-            gap = (value - reference).xreplace(inside)
-            if is_zero(gap, self.budget.next_slice()):
-                return PROVED
+        for inside in (_solved_inside(where), _named_inside(where)):
+            if inside is not None:
+                gap = (value - reference).xreplace(inside)
+                if is_zero(gap, self.budget.next_slice()):
+                    return PROVED
         agree = numerically_equal(value, reference, where=where)
         if agree is None:
             return UNVERIFIED
         return CHECKED if agree else FAILED
 
 
-def _inside(where: sympy.Basic) -> dict | None:
-    """A substitution making each strict inequality of ``where`` hold by construction, or
-    None when some inequality is not linear in a symbol with a constant slope."""
-    substitution: dict = {}
+def _gaps(where: sympy.Basic) -> list[sympy.Expr] | None:
+    """Each strict inequality of ``where`` as an expression that is positive there; None
+    when ``where`` holds anything else."""
+    gaps = []
     for relation in sympy.And.make_args(where):
         if relation == sympy.true:
             continue
         if not isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
             return None
-        gap = (relation.gts - relation.lts).xreplace(substitution)
+        gaps.append(relation.gts - relation.lts)
+    return gaps
+
+
+def _named_inside(where: sympy.Basic) -> dict | None:
+    """Each positive gap of ``where`` (1 − x² > 0) replaced, wherever it occurs, by a
+    positive symbol p (and its negative by −p): SymPy then resolves H(1 − x²) = H(p) = 1."""
+    gaps = _gaps(where)
+    if not gaps:
+        return None
+    substitution = {}
+    for gap in gaps:
+        positive = sympy.Dummy("p", positive=True)
+        substitution[gap] = positive
+        substitution[-gap] = -positive
+    return substitution
+
+
+def _solved_inside(where: sympy.Basic) -> dict | None:
+    """A substitution making each strict inequality of ``where`` hold by construction, or
+    None when some inequality is not linear in a symbol with a constant slope."""
+    gaps = _gaps(where)
+    if gaps is None:
+        return None
+    substitution: dict = {}
+    for gap in gaps:
+        gap = gap.xreplace(substitution)
         symbol, slope = _linear_symbol(gap)
         if symbol is None:
             return None

@@ -138,3 +138,55 @@ def test_a_failure_inside_sympy_refine_leaves_the_subgradient_unrefined():
         r"x^3 \sin(\max(x, \sin x)) & \text{otherwise} \end{cases}"
     )
     assert gradient(cases, wrt="x").partials[0].formula is not None
+
+
+CASES_PROVED = [
+    ("seed-001", r"\max(\Delta + s_c - s, 0)", "s"),
+    ("abs", r"|m_x(w) - t|", "w"),
+    ("relu-and-abs", r"\operatorname{ReLU}(x) + |y - x|", "x"),
+    ("min", r"\min(x^2, 1)", "x"),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,wrt", [c[1:] for c in CASES_PROVED], ids=[c[0] for c in CASES_PROVED]
+)
+def test_every_region_value_of_the_cases_form_is_proved(latex, wrt):
+    partial = gradient(latex, wrt=wrt, form="cases").partials[0]
+    assert partial.cases and all(c.verified == "proved" for c in partial.cases)
+
+
+def _broken(entry, positive_value):
+    """``entry`` with a switch that gives ``positive_value(e)`` on the positive side."""
+    import dataclasses
+
+    from rules.registry import Switch
+
+    switch = entry.switch
+    value = lambda e, positive: positive_value(e) if positive else switch.value(e, False)  # noqa: E731
+    return dataclasses.replace(entry, switch=Switch(switch.argument, value, switch.at_kink))
+
+
+BROKEN = [
+    # a wrong switch semantic gives a wrong region value: the proof must catch it
+    ("sign", sympy.sign, r"|x - 1|", "x", lambda e: -sympy.S.One),
+    ("heaviside", sympy.Heaviside, r"\max(x, 0)", "x", lambda e: sympy.S.Half),
+    ("max", sympy.Max, r"x \max(x, y)", "x", lambda e: e.args[1]),
+]
+
+
+@pytest.mark.parametrize(
+    "head,latex,wrt,wrong", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN]
+)
+def test_a_wrong_region_value_is_reported_failed_not_shown_as_proved(
+    monkeypatch, head, latex, wrt, wrong
+):
+    from rules import registry
+
+    monkeypatch.setitem(registry.ENTRIES, head, _broken(registry.ENTRIES[head], wrong))
+    d = gradient(latex, wrt=wrt, form="cases")
+    partial = d.partials[0]
+    assert any(c.verified == "failed" for c in partial.cases)
+    assert partial.verified == "failed"
+    assert "FAILED" in d.text() and "region values FAILED verification" in d.text()
+    assert '"verified": "failed"' in d.to_json()

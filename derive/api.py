@@ -22,7 +22,7 @@ from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
 from derive.proof.prover import Budget, Prover, weakest
 from derive.read import parse_loss, parse_name
-from rules.registry import UnknownHead, entries
+from rules.registry import UnknownHead, heads_with
 
 MAX_DEFAULT_VARIABLES = 16
 
@@ -196,8 +196,7 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     """``result`` simplified when that makes it shorter: x(2b + 2wx − 2y)/2 becomes
     x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
     the orientation the user wrote."""
-    switches = tuple(e.head for e in entries() if e.switch is not None or e.kinks is not None)
-    if result.has(*switches) or sympy.count_ops(result) <= _SIMPLE:
+    if result.has(*heads_with(lambda e: e.kinks is not None)) or sympy.count_ops(result) <= _SIMPLE:
         return result
     simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
     new_functions = _functions(simpler) - _functions(result)

@@ -272,6 +272,17 @@ def entries() -> list[Entry]:
     return list(ENTRIES.values())
 
 
+def heads_with(predicate: Callable[[Entry], bool]) -> tuple[type, ...]:
+    """The heads whose entries satisfy ``predicate`` (``lambda e: e.kinks is not None``)."""
+    return tuple(e.head for e in ENTRIES.values() if predicate(e))
+
+
+def applied(expr: sympy.Basic, predicate: Callable[[Entry], bool]) -> set:
+    """The sub-expressions of ``expr`` whose heads' entries satisfy ``predicate``."""
+    heads = heads_with(predicate)
+    return expr.atoms(*heads) if heads else set()
+
+
 def formula(rule_: Rule) -> tuple[sympy.Expr, sympy.Symbol, sympy.Expr]:
     """The rule's formula as (its specimen, the variable, what the rule gives for d/dx of
     the specimen), computed by applying the rule: the formula shown is the one the code uses."""
@@ -288,8 +299,7 @@ def formula(rule_: Rule) -> tuple[sympy.Expr, sympy.Symbol, sympy.Expr]:
 
 def elementary_form(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with derive's own functions (sigmoid, softplus, ReLU) rewritten in SymPy's."""
-    own = tuple(e.head for e in ENTRIES.values() if e.elementary is not None)
-    found = expr.atoms(*own) if own else set()
+    found = applied(expr, lambda e: e.elementary is not None)
     if not found:
         return expr
     replacements = {f: entry_for(f).elementary(*f.args) for f in found}
@@ -298,13 +308,12 @@ def elementary_form(expr: sympy.Expr) -> sympy.Expr:
 
 def sympy_namespace() -> dict[str, type]:
     """derive's own SymPy functions by name: ``locals`` for ``sympy.sympify``."""
-    return {e.head.__name__: e.head for e in ENTRIES.values() if e.elementary is not None}
+    return {head.__name__: head for head in heads_with(lambda e: e.elementary is not None)}
 
 
 def in_form(expr: sympy.Expr, form: str) -> sympy.Expr:
     """``expr`` with every function that has a rewrite for ``form`` rewritten."""
-    heads = tuple(h for h, e in ENTRIES.items() if form in e.forms)
-    found = expr.atoms(*heads) if heads else set()
+    found = applied(expr, lambda e: form in e.forms)
     replacements = {a: entry_for(a).forms[form](a) for a in found}
     replacements = {a: r for a, r in replacements.items() if r is not None}
     return expr.xreplace(replacements) if replacements else expr

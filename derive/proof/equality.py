@@ -14,7 +14,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.proof.deadline import attempt
-from rules.registry import elementary_form
+from rules.registry import elementary_form, heads_with
 
 SEED = 20261121
 
@@ -51,7 +51,7 @@ def _shown_zero(expr: sympy.Expr) -> bool:
     flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
     if flat == 0 or sympy.simplify(expr) == 0:
         return True
-    if expr.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.Max, sympy.Min):
+    if expr.has(*heads_with(lambda entry: entry.kinks is not None)):
         return sympy.simplify(sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))) == 0
     return False
 

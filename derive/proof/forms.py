@@ -14,7 +14,7 @@ import sympy
 
 from derive.proof.deadline import attempt
 from derive.proof.equality import evaluated
-from rules.registry import entries, entry_for
+from rules.registry import applied, entry_for
 from rules.registry import in_form as rewritten_in
 
 FORMS = ("sign", "heaviside", "cases")
@@ -62,8 +62,7 @@ def value_at_kink(atom: sympy.Expr) -> sympy.Expr | None:
 
 def switches(expr: sympy.Expr) -> list:
     """The switches in ``expr`` whose argument has free symbols."""
-    heads = tuple(e.head for e in entries() if e.switch is not None)
-    found = expr.atoms(*heads) if heads else set()
+    found = applied(expr, lambda e: e.switch is not None)
     return [a for a in found if (arg := switch_argument(a)) is not None and arg.free_symbols]
 
 

@@ -18,7 +18,7 @@ from derive.proof.equality import evaluated, is_zero, numerically_equal
 from derive.proof.equations import at, linear_solution, solutions, tidy_equation
 from derive.proof.forms import orientation, switch_argument, switch_value, switches, value_at_kink
 from derive.proof.prover import Budget
-from rules.registry import T, entry_for
+from rules.registry import T, applied, entry_for
 
 DEFAULT_CONVENTION = "sign(0) = 0, H(0) = 1/2"
 
@@ -114,7 +114,7 @@ def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:
 
 def _has_switch_on(expr: sympy.Expr, where: sympy.Expr) -> bool:
     targets = {evaluated(where), evaluated(-where)}
-    steps = expr.atoms(sympy.sign, sympy.Heaviside)
+    steps = applied(expr, lambda e: e.switch is not None and e.switch.at_kink is not None)
     return any(evaluated(atom.args[0]) in targets for atom in steps)
 
 

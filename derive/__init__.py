@@ -22,7 +22,7 @@ __all__ = [
 _LAZY = {
     "gradient": ("derive.api", "gradient"),
     "Derivation": ("derive.api", "Derivation"),
-    "parse_loss": ("derive.read", "parse_loss"),
+    "parse_loss": ("derive.api", "parse_loss"),
     "ParseError": ("derive.errors", "ParseError"),
     "DeriveError": ("derive.errors", "DeriveError"),
     "check": ("derive.claims", "check"),

@@ -9,19 +9,22 @@ included.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import sympy
 
+from derive import printing
 from derive.engine import Differentiator
 from derive.errors import DeriveError, ParseError
-from derive.model import PROVED, Case, Loss, Partial
+from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.deadline import attempt
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
 from derive.proof.prover import Budget, Prover, weakest
-from derive.read import parse_loss, parse_name
+from derive.read import parse_loss as read_loss
+from derive.read import parse_name
 from rules.registry import UnknownHead, heads_with
 
 MAX_DEFAULT_VARIABLES = 16
@@ -104,6 +107,33 @@ def gradient(
     """
     loss = parse_loss(latex, tuple(functions), log_base)
     return derivation_of(loss, wrt, form, {"log_base": log_base, "functions": tuple(functions)})
+
+
+def parse_loss(latex: str, functions: Iterable[str] = (), log_base: str = "e") -> Loss:
+    """Read ``latex`` into a ``Loss`` (see ``derive.read.parse_loss``); the other sides of an
+    ``=`` chain (``L = A = B``) are proved equal to the loss, which a note says, or refused
+    when they differ: a chain whose sides differ is a typo in the notes."""
+    loss = read_loss(latex, tuple(functions), log_base)
+    if not loss.restated:
+        return loss
+    prover = Prover(Budget())
+    notes = []
+    for side in loss.restated:
+        verdict = prover.equal(side, loss.expr)
+        shown = printing.text(loss.expr, loss.spellings), printing.text(side, loss.spellings)
+        if verdict == FAILED:
+            raise DeriveError(
+                f"the sides of the '=' chain differ: {shown[0]} and {shown[1]}; "
+                "is one of them a typo?"
+            )
+        how = "proved" if verdict == PROVED else "checked at random points, not proved,"
+        math = (
+            f"{printing.latex(loss.expr, loss.spellings)} = {printing.latex(side, loss.spellings)}"
+        )
+        notes.append(
+            Reading(math, f"are the sides of the '=' chain, {how} equal", " = ".join(shown))
+        )
+    return dataclasses.replace(loss, readings=(*loss.readings, *notes))
 
 
 def derivation_of(

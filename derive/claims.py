@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.api import Derivation, derivation_of
+from derive.api import Derivation, derivation_of, parse_loss
 from derive.engine import Differentiator
 from derive.errors import ParseError
 from derive.model import Partial
@@ -24,7 +24,7 @@ from derive.proof.deadline import attempt
 from derive.proof.equality import SEED, evaluated, is_zero, random_point
 from derive.proof.forms import cases_of
 from derive.proof.prover import Budget
-from derive.read import parse_claim, parse_loss
+from derive.read import parse_claim
 
 PROVED, IN_PART, REFUTED, UNDECIDED = "proved", "holds in part", "refuted", "undecided"
 SMALL = tuple(sympy.Rational(v) for v in ("0", "1", "-1", "2", "-2", "3", "-3", "1/2", "-1/2"))

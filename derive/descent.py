@@ -16,9 +16,9 @@ import numpy as np
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.api import Derivation, derivation_of
+from derive.api import Derivation, derivation_of, parse_loss
 from derive.errors import DeriveError
-from derive.read import parse_loss, parse_name
+from derive.read import parse_name
 
 CONVERGED, DIVERGED, STALLED = "converged", "diverged", "stalled"
 

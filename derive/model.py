@@ -51,7 +51,8 @@ class Loss:
 
     ``name`` is the left-hand side when the input was ``J = …``; ``fractions`` the
     sub-expressions written as ``\\frac{…}{…}``; ``definitions`` the names the loss leaves
-    open and their meaning (``--where``); ``shapes`` each symbol's shape (absent: a scalar).
+    open and their meaning (``--where``); ``shapes`` each symbol's shape (absent: a scalar);
+    ``restated`` the other sides of an ``=`` chain (``L = A = B``), each to equal ``expr``.
     """
 
     source: str
@@ -62,6 +63,7 @@ class Loss:
     fractions: frozenset = frozenset()
     definitions: tuple[Definition, ...] = ()
     shapes: dict[str, tuple] = field(default_factory=dict)
+    restated: tuple[sympy.Expr, ...] = ()
 
     @property
     def symbols(self) -> list[sympy.Symbol]:

@@ -14,11 +14,11 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive import printing
-from derive.api import derivation_of
+from derive.api import derivation_of, parse_loss
 from derive.errors import DeriveError
 from derive.proof.equality import evaluated
 from derive.proof.equations import solutions
-from derive.read import parse_loss, parse_name
+from derive.read import parse_name
 
 SIZE, DPI = (8, 5), 100  # 800 × 500 pixels
 LOSS_COLOUR, SLOPE_COLOUR, KINK_COLOUR = "#1f4e79", "#b03a2e", "#7d3c98"

@@ -175,6 +175,64 @@ VALID = [
     ("big-delimiters", r"\big( x + 1 \big)^2", (x + 1) ** 2),
     ("huge-exponent", r"x^{10^{10}}", x ** (10**10)),
     ("huge-power", r"(x+1)^{100000}", (x + 1) ** 100000),
+    # what documentation writes (issue 8): each of these was misread or refused before
+    (
+        "huber-line-break-with-spacing",
+        r"\begin{cases} \frac12 x^2 & |x| \le \delta \\[4pt] "
+        r"\delta(|x| - \frac12\delta) & \text{otherwise} \end{cases}",
+        Piecewise((x**2 / 2, Abs(x) <= delta), (delta * (Abs(x) - delta / 2), True)),
+    ),
+    ("greek-word", r"0.5 (x_n - y_n)^2 / beta", (S("x_n") - S("y_n")) ** 2 / (2 * S("beta_"))),
+    ("greek-word-lambda", r"lambda w^2", lam * w**2),
+    ("letters-digits", r"x1 - x2", S("x_1") - S("x_2")),
+    ("letters-digits-long", r"w12 x", S("w_12") * x),
+    (
+        "word-is-a-product",
+        r"\max(0, -y (x1 - x2) + margin)",
+        Max(0, -y * (S("x_1") - S("x_2")) + sympy.Mul(*(S(c) for c in "margin"))),
+    ),
+    ("e-in-a-word-is-a-letter", r"rate", sympy.Mul(*(S(c) for c in "rate"))),
+    ("e-ending-a-word-with-a-power", r"xe^{-x}", x * exp(-x)),
+    ("e-power-parenthesised", r"e^{(x+y)}", exp(x + y)),
+    ("sigmoid-written-out", r"\frac{1}{1+e^{(-w x)}}", 1 / (1 + exp(-w * x))),
+    ("index-superscript-letter", r"x^{(i)}", S("x_i")),
+    ("sin-inverse-unbraced", r"\sin^{-1} a", sympy.asin(a)),
+    ("trailing-comma", r"(x - y)^2,", (x - y) ** 2),
+    ("trailing-full-stop", r"(x - y)^2.", (x - y) ** 2),
+    ("max-braces", r"\max\{0, 1 - x\}", Max(0, 1 - x)),
+    ("max-brackets", r"\max[0, 1 - x]", Max(0, 1 - x)),
+    ("max-left-brackets-squared", r"\max\left[0, 1 - x\right]^2", Max(0, 1 - x) ** 2),
+    ("max-without-backslash", r"max(0, 1 - x)", Max(0, 1 - x)),
+    ("exp-without-backslash", r"exp(-x)", exp(-x)),
+    ("relu-without-backslash", r"relu(x)", relu(x)),
+    ("text-punctuation", r"x^2 \text{,}", x**2),
+    ("mleft-mright", r"\mleft( x + 1 \mright)^2", (x + 1) ** 2),
+    ("thinspace", r"x \thinspace y \hspace{1em} z", x * y * z),
+    ("displaystyle", r"\displaystyle \frac{x}{2}", x / 2),
+    ("superscript-before-subscript", r"x^2_i", S("x_i") ** 2),
+    ("sigma-squared-i", r"\sigma^2_i", S("sigma_i") ** 2),
+    ("prime-before-subscript", r"x'_1 - x_1'", sympy.S.Zero),
+    ("sympy-braced-asin", r"\operatorname{asin}{\left(x \right)}", sympy.asin(x)),
+    ("sympy-braced-coth", r"\coth{\left(x \right)}", sympy.coth(x)),
+    ("acot-by-name", r"\operatorname{acot}(x)", sympy.acot(x)),
+    ("asech-inverse", r"\operatorname{sech}^{-1}(x)", sympy.asech(x)),
+    (
+        "cases-not-equal",
+        r"\begin{cases} x & x \not= 0 \\ 0 & \text{otherwise} \end{cases}",
+        Piecewise((x, sympy.Ne(x, 0)), (0, True)),
+    ),
+    (
+        "cases-braced-if",
+        r"\begin{cases} x & {\text{if}} x > 0 \\ 0 & {\text{otherwise}} \end{cases}",
+        Piecewise((x, x > 0), (0, True)),
+    ),
+    (
+        "cases-if-colon",
+        r"\begin{cases} x & \text{if: } x > 0 \\ 0 & \text{otherwise.} \end{cases}",
+        Piecewise((x, x > 0), (0, True)),
+    ),
+    ("equals-chain", r"L = x^2 = x x", x**2),
+    ("word-named-loss", r"loss(w) = |w - t|", Abs(w - t)),
 ]
 
 
@@ -185,6 +243,24 @@ def test_reads(latex, expected):
 
 def test_the_table_is_large_enough():
     assert len(VALID) >= 80
+
+
+NOTED = [
+    # (input, a phrase of the reading note the user is shown)
+    ("greek-word", r"beta x", "beta is the Greek letter \\beta"),
+    ("word-product", r"margin - x", "margin is read as the product of m, a, r, g, i, n"),
+    ("word-spelling-hint", r"wx + b", "write \\text{wx} for one name"),
+    ("letters-digits", r"x1", "x1 is read as one name with the subscript 1"),
+    ("bare-function", r"max(0, x)", "max(…) is the function max"),
+    ("sin-inverse", r"\sin^{-1}(x)", "is the inverse function arcsin, not 1/sin"),
+    ("e-at-the-end", r"xe^{-x}", "the final e, raised to a power, is Euler's number"),
+]
+
+
+@pytest.mark.parametrize("latex,phrase", [n[1:] for n in NOTED], ids=[n[0] for n in NOTED])
+def test_every_reading_of_ambiguous_notation_is_noted(latex, phrase):
+    notes = [str(r) for r in parse_loss(latex).readings]
+    assert any(phrase in note for note in notes), notes
 
 
 def test_symbols_are_real():
@@ -275,7 +351,7 @@ MALFORMED = [
     ("empty-max", r"\max()", "an empty expression here", 5),
     ("two-numbers", r"3 4", "two numbers in a row", 2),
     ("cdot-first", r"\cdot x", r"'\cdot' needs something on its left", 0),
-    ("equation", r"x = y = z", "'=' in an expression", 2),
+    ("equals-empty-side", r"x = ", "'=' needs an expression on each side", 2),
     ("comma", r"x, y", "',' outside the arguments of a function", 1),
     ("sum", r"\sum_i x_i", "sums over an index are not supported", 0),
     ("transpose", r"w^\top x", "vectors and transposes are not supported", 2),
@@ -297,6 +373,16 @@ MALFORMED = [
     ("too-long", "x+" * 3000 + "x", "derive reads at most 5000", 5000),
     ("condition-as-loss", r"\left(x\right) \le 1", r"'\le' in an expression", 15),
     ("invisible-delimiter", r"\left. x \right|", "invisible delimiter", 0),
+    # no reading is safe (issue 8): refused, saying what to write instead
+    ("derivative-operator", r"\frac{d}{dx} x^2", "a derivative operator in the loss", 0),
+    ("derivative-fraction", r"\frac{d f(x)}{dx}", "a derivative operator in the loss", 0),
+    ("transpose-T", r"w^T x", "^T reads as a transpose", 1),
+    ("transpose-braced", r"w^{T} x", "^T reads as a transpose", 1),
+    ("expectation", r"\mathbb{E}[x^2]", "an expectation", 0),
+    ("expectation-plain", r"E[(x - y)^2]", "an expectation", 0),
+    ("indexing", r"x[i] + 1", "indexes an array; write x_i", 0),
+    ("ellipsis", r"x_1 + \dots + x_n", "an ellipsis", 6),
+    ("sec-inverse-unbraced", r"\sec^{-1} x", r"write \sec^{-1}(…) with parentheses", 0),
 ]
 
 

@@ -5,13 +5,26 @@ from __future__ import annotations
 
 import sympy
 
-from derive.read.tokens import Group, Token, is_op, is_word, strip_punctuation
+from derive.read.groups import Group, is_op, is_word, strip_punctuation
+from derive.read.tokens import Token
 
 RELATIONS = {
     "=": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, ">": sympy.Gt, "<=": sympy.Le, ">=": sympy.Ge,
 }  # fmt: skip
-CONDITION_WORDS = {"if", "for", "when", "where", "if:", "for:"}
-OTHERWISE = {"otherwise", "else", "o.w.", "ow", "elsewhere", "otherwise."}
+CONDITION_WORDS = {"if", "for", "when", "where", "whenever"}
+OTHERWISE = {"otherwise", "else", "o.w", "ow", "elsewhere", "else if"}
+
+
+def _unbraced_words(items: list) -> list:
+    """``{\\text{if}}`` as ``\\text{if}``: braces around words only group them."""
+    out = []
+    for item in items:
+        words = isinstance(item, Group) and item.kind == "{" and item.items
+        if words and all(isinstance(i, Token) and i.kind == "font" for i in item.items):
+            out += item.items
+        else:
+            out.append(item)
+    return out
 
 
 class CasesReading:
@@ -46,7 +59,7 @@ class CasesReading:
         return sympy.Piecewise(*pieces)
 
     def condition(self, items: list, row: int, rows: int, group: Group):
-        items = [it for it in items if not is_word(it, CONDITION_WORDS)]
+        items = [it for it in _unbraced_words(items) if not is_word(it, CONDITION_WORDS)]
         items = strip_punctuation(items)
         if not items or (len(items) == 1 and is_word(items[0], OTHERWISE)):
             if row == rows:

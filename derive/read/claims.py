@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sympy
 
+from derive.read.groups import is_braced
 from derive.read.names import same_spelling
-from derive.read.tokens import Token, is_braced
+from derive.read.tokens import Token
 
 
 def is_d(items: list) -> bool:
@@ -31,14 +32,21 @@ class ClaimReading:
     def leibniz(self, items: list, k: int):
         """In a claim, ``\\frac{d f}{d x}`` and ``\\frac{\\partial J}{\\partial s}`` are
         derivatives, and ``\\frac{d}{dx} u`` differentiates the rest of the term. Returns
-        (value, next index), or None for an ordinary fraction."""
-        if self.context is None or k + 2 >= len(items):
+        (value, next index), or None for an ordinary fraction. In a loss they are refused."""
+        if k + 2 >= len(items):
             return None
         top, bottom = items[k + 1], items[k + 2]
         if not (is_braced(top) and is_braced(bottom)):
             return None
         if not (is_d(top.items[:1]) and is_d(bottom.items[:1]) and len(bottom.items) > 1):
             return None
+        if self.context is None:
+            self.fail(
+                "a derivative operator in the loss: derive computes the derivatives; write the "
+                "loss itself and name the variable with --wrt",
+                items[k],
+                end=bottom.end,
+            )
         name, used = self.name(bottom.items, 1)
         if used != len(bottom.items):
             self.fail("write the variable alone below the line, as in \\frac{d f}{d x}", bottom)

@@ -8,10 +8,21 @@ import sympy
 from derive.notation import GREEK
 from derive.read.bridge import Fragment, is_number_placeholder, is_placeholder, placeholder_name
 from derive.read.cases import RELATIONS
-from derive.read.tokens import Group, Token, ends_operand, is_function_word, is_op
+from derive.read.groups import Group, ends_operand, is_function_word, is_op, is_word
+from derive.read.tokens import Token
+from derive.read.words import reordered_scripts
 from rules.registry import by_name
 
 BINARY = {"*", "/", r"\cdot", r"\times", r"\div"}
+
+
+def _is_transpose(item) -> bool:
+    """``T``, ``{T}``, ``\\mathsf{T}``, ``\\mathrm{T}`` as a superscript: a transpose."""
+    if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
+        item = item.items[0]
+    if not isinstance(item, Token):
+        return False
+    return item.kind == "letter" and item.text == "T" or item.kind == "font" and item.arg == "T"
 
 
 class ExpressionReading:
@@ -56,6 +67,7 @@ class ExpressionReading:
 
     def term(self, items: list) -> sympy.Expr:
         """A product, fraction or power, read by latex2sympy2_extended over placeholders."""
+        items = reordered_scripts(self.words([i for i in items if not is_word(i, {""})]))
         fragment = Fragment()
         k = 0
         while k < len(items):
@@ -163,6 +175,13 @@ class ExpressionReading:
         caret = items[k]
         if not fragment.last_is_operand:
             self.fail("'^' needs a base before it", caret)
+        if k + 1 < len(items) and _is_transpose(items[k + 1]):
+            self.fail(
+                "^T reads as a transpose; derive works with scalars for now: write the sum of "
+                "products (w_1 x_1 + w_2 x_2), or name a power by another letter",
+                caret,
+                end=items[k + 1].end,
+            )
         text, after = self.argument(items, k + 1, caret, "an exponent, as in x^{2}")
         fragment.add("^" + text, caret.col, operand=True)
         return after

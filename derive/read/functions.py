@@ -11,11 +11,26 @@ from derive import notation
 from derive.errors import ParseError
 from derive.notation import latex_to_text
 from derive.read.bridge import PAREN_FREE, Fragment, placeholder_name
+from derive.read.groups import Group, is_op
 from derive.read.names import _Name
-from derive.read.tokens import Group, Token, is_op
+from derive.read.tokens import Token
 from rules.registry import by_letter, by_name, inverse_of
 
 FUNCTION_LETTERS = {"f", "g", "h"}  # f(w x) is a function even of an expression
+
+
+def applied_to(items: list, k: int) -> Group | None:
+    """The group holding a function's arguments at ``items[k]``: ``(…)``, ``[…]``, ``\\{…\\}``,
+    or SymPy's own ``{\\left(…\\right)}``; None when there is none."""
+    if k >= len(items) or not isinstance(items[k], Group):
+        return None
+    group = items[k]
+    if group.kind == "{" and len(group.items) == 1 and isinstance(group.items[0], Group):
+        inner = group.items[0]
+        return inner if inner.kind == "(" else None
+    if group.kind in ("(", "[") or group.kind == "{" and group.explicit:
+        return group
+    return None
 
 
 class FunctionReading:
@@ -37,8 +52,8 @@ class FunctionReading:
                 power = value
             else:
                 self.fail(f"{self._text(head)} takes no subscript", head)
-        if k < len(items) and isinstance(items[k], Group) and items[k].kind == "(":
-            group = items[k]
+        group = applied_to(items, k)
+        if group is not None:
             args = self.arguments(group)
             entry = by_name(key)
             if key == "log":
@@ -49,6 +64,7 @@ class FunctionReading:
                 inverse = inverse_of(entry.head)
                 if power == -1 and inverse is not None:
                     value = inverse.build(*args)  # \\sin^{-1} is arcsin
+                    self._note_inverse(key, inverse)
                 else:
                     value = value**power
             fragment.add(self.placeholder(value), head.col, operand=True)
@@ -71,9 +87,20 @@ class FunctionReading:
                 text = r"\log_{" + self.placeholder(base or sympy.Integer(10)) + "}"
         else:
             text = "\\" + key
+        inverse = inverse_of(by_name(key).head) if power == -1 else None
+        if inverse is not None:
+            command = next((c for c in inverse.commands if c in PAREN_FREE), None)
+            if command is None:
+                self.fail(f"write \\{key}^{{-1}}(…) with parentheses", head)
+            self._note_inverse(key, inverse)
+            return f"\\{command} "
         if power is not None:
             text += "^{" + self.placeholder(power) + "}"
         return text + " "
+
+    def _note_inverse(self, key: str, inverse) -> None:
+        name = inverse.names[0]
+        self.note(rf"\{key}^{{-1}}", f"is the inverse function {name}, not 1/{key}", f"{key}⁻¹")
 
     def note_log(self, base) -> None:
         if base is None:
@@ -134,7 +161,8 @@ class FunctionReading:
                 "to read it as an unknown function",
                 head,
             )
-        if name.ident == "e" and not follows:
+        self._refuse_indexing(name, items, after)
+        if name.ident == "e" and not follows and not name.in_word:
             fragment.add(self.placeholder(sympy.E), name.col, operand=True)
             return after
         if not follows:
@@ -156,6 +184,28 @@ class FunctionReading:
             return after
         fragment.add(self.placeholder(value), name.col, operand=True)
         return after + 1
+
+    def _refuse_indexing(self, name: _Name, items: list, after: int) -> None:
+        """``\\mathbb{E}[…]`` and ``E[…]`` (an expectation), ``x[i]`` (an index): no reading of
+        them as a product would be what the notes mean."""
+        bracket = items[after] if after < len(items) else None
+        bracket = bracket if isinstance(bracket, Group) and bracket.kind == "[" else None
+        if name.base in ("E", "E_bb") and (bracket is not None or name.base == "E_bb"):
+            self.fail(
+                "an expectation E[…]: derive differentiates the expression inside; "
+                "write it without the expectation",
+                col=name.col,
+                end=bracket.end if bracket is not None else name.end,
+            )
+        simple = bracket is not None and len(bracket.items) == 1 and bracket.col == name.end
+        if simple and isinstance(bracket.items[0], Token):
+            if bracket.items[0].kind in ("letter", "number"):
+                self.fail(
+                    f"{self.source[name.col : bracket.end]} indexes an array; "
+                    f"write {name.latex}_{self._text(bracket.items[0])}",
+                    col=name.col,
+                    end=bracket.end,
+                )
 
     def is_function(self, name: _Name, group: Group) -> bool:
         if name.primes or name.ident in self.declared or name.latex in self.declared:

@@ -10,7 +10,8 @@ import sympy
 
 from derive import notation
 from derive.notation import GREEK
-from derive.read.tokens import Group, Token, is_op
+from derive.read.groups import Group, is_op
+from derive.read.tokens import Token
 from rules.registry import by_name
 
 
@@ -24,6 +25,7 @@ class _Name:
     primes: int
     col: int
     end: int
+    in_word: bool = False  # a letter of a longer run such as "rate": never Euler's number
 
     @property
     def plain(self) -> bool:
@@ -52,9 +54,9 @@ class NameReading:
         return item.kind == "font" and by_name(item.arg) is None
 
     def name(self, items: list, k: int, allow_superscript: bool = True) -> tuple[_Name, int]:
-        """A name: a letter, Greek letter, accent or font, then a subscript, primes and an
-        index such as ``^{(1)}``."""
-        item = items[k]
+        """A name: a letter, Greek letter, accent or font, then a subscript (``x_i``, or digits
+        right after a letter: ``x1`` is x_1), primes and an index such as ``^{(1)}``."""
+        first, item = k, items[k]
         start = item.col
         if item.kind == "letter":
             ident, base, k = item.text, item.text, k + 1
@@ -81,21 +83,42 @@ class NameReading:
         else:  # a font: \mathit{loss}, \mathbf{w}, \text{lr}
             ident, base = self.font_name(item), self.font_name(item)
             k += 1
-        if k < len(items) and is_op(items[k], "_"):
+        spelled = [self.source[start : items[k - 1].end]]
+        if self._digits_follow(items, k):
+            digits = items[k].text
+            ident += "_" + digits
+            spelled.append(f"_{{{digits}}}")
+            written = self.source[start : items[k].end]
+            self.note(rf"\mathrm{{{written}}}", f"is read as one name with the subscript {digits}")
+            k += 1
+        elif k < len(items) and is_op(items[k], "_"):
+            braced = isinstance(items[k + 1], Group) if k + 1 < len(items) else False
             sub_latex, k = self.subscript(items, k)
             ident += "_" + notation.subscript_identifier(sub_latex)
+            spelled.append(f"_{{{sub_latex}}}" if braced else f"_{sub_latex}")
         primes = 0
         while k < len(items) and is_op(items[k], "'"):
             primes, k = primes + 1, k + 1
         ident += "_prime" * primes
-        if allow_superscript and k + 1 < len(items) and is_op(items[k], "^"):
+        spelled.append("'" * primes)
+        if allow_superscript and k + 1 < len(items) and is_op(items[k], "^") and base != "e":
             index = self.superscript_index(items[k + 1])
             if index is not None:
                 ident += "_" + notation.subscript_identifier(index)
+                spelled.append(self.source[items[k].col : items[k + 1].end])
                 k += 2
-        end = items[k - 1].end
-        latex = " ".join(self.source[start:end].split())
-        return _Name(ident, latex, base, primes, start, end), k
+        end = max(it.end for it in items[first:k])
+        latex = " ".join("".join(spelled).split())
+        in_word = isinstance(items[first], Token) and items[first].arg == "word"
+        return _Name(ident, latex, base, primes, start, end, in_word), k
+
+    def _digits_follow(self, items: list, k: int) -> bool:
+        """Whether digits stand right after the letter before ``items[k]`` (x1, not x 1)."""
+        if k >= len(items) or not isinstance(items[k], Token) or items[k].kind != "number":
+            return False
+        before = items[k - 1]
+        letter = isinstance(before, Token) and before.kind in ("letter", "command")
+        return letter and items[k].text.isdigit() and items[k].col == before.end
 
     def font_name(self, font: Token) -> str:
         command = font.text[1:]
@@ -133,11 +156,15 @@ class NameReading:
         return k
 
     def superscript_index(self, item) -> str | None:
-        """``^{(1)}`` as in w^{(1)}: an index written as a superscript, not a power."""
+        """``^{(1)}`` as in w^{(1)} or x^{(i)}: an index written as a superscript, not a power.
+        Only a number or a single name in the parentheses is an index: e^{(x+y)} is a power."""
         if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
             inner = item.items[0]
-            if isinstance(inner, Group) and inner.kind == "(" and inner.items:
-                return self.source[inner.col + 1 : inner.end - 1].strip()
+            if isinstance(inner, Group) and inner.kind == "(" and len(inner.items) == 1:
+                token = inner.items[0]
+                simple = isinstance(token, Token) and token.kind == "number"
+                if simple or self._is_name_start(token):
+                    return self.source[inner.col + 1 : inner.end - 1].strip()
         return None
 
     def symbol(self, name: _Name) -> sympy.Symbol:

@@ -23,9 +23,11 @@ from derive.read.cases import CasesReading
 from derive.read.claims import ClaimReading
 from derive.read.expressions import ExpressionReading
 from derive.read.functions import FunctionReading
+from derive.read.groups import Group, is_op, read_tree, strip_punctuation
 from derive.read.names import NameReading, same_spelling
 from derive.read.state import ReaderState
-from derive.read.tokens import Group, is_op, normalise_unicode, read_tree
+from derive.read.tokens import Token, normalise_unicode
+from derive.read.words import WordReading
 from rules.registry import entries
 
 _STRUCTURE = (
@@ -42,23 +44,41 @@ class Reader(
     CasesReading,
     ClaimReading,
     BridgeReading,
+    WordReading,
 ):
     """Walks the token tree of one input; collects spellings and notes as it goes."""
 
-    def split_definition(self, items: list) -> tuple[str | None, list]:
-        """``J = max(…)`` or ``L(w) = …``: keep the name, read the right-hand side."""
-        equals = [k for k, it in enumerate(items) if is_op(it, "=")]
-        if len(equals) != 1 or equals[0] == 0:
-            return None, items
-        left, right = items[: equals[0]], items[equals[0] + 1 :]
-        is_name = left and self._is_name_start(left[0])
-        if not is_name or not right:
-            return None, items
-        _, after = self.name(left, 0)
-        if after < len(left) and not (after == len(left) - 1 and isinstance(left[after], Group)):
-            return None, items
-        lhs, _ = self.name(left, 0)
-        return lhs.latex, right
+    def split_definition(self, items: list) -> tuple[str | None, list, list[list]]:
+        """``J = max(…)``, ``L(w) = …``, ``loss(x, y) = …``: the name and the right-hand
+        side. A chain ``L = A = B`` also gives the other sides, each to be proved equal to the
+        first (a chain without a name, ``A = B``, likewise)."""
+        equals = [k for k, item in enumerate(items) if is_op(item, "=")]
+        if not equals:
+            return None, items, []
+        bounds = [-1, *equals, len(items)]
+        sides = [items[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        for side, at in zip(sides, [*equals, equals[-1]], strict=True):
+            if not side:
+                self.fail("'=' needs an expression on each side", items[at])
+        name = self._defined_name(sides[0])
+        if name is not None:
+            sides = sides[1:]
+        return name, sides[0], sides[1:]
+
+    def _defined_name(self, items: list) -> str | None:
+        """The name on the left of ``=``: a name (``J``, ``\\ell``, ``L_i``) or a word
+        (``loss``), perhaps with its arguments (``L(w)``); None for an expression."""
+        body = items[:-1] if isinstance(items[-1], Group) and items[-1].kind == "(" else items
+        if not body:
+            return None
+        word = [t for t in body if isinstance(t, Token) and t.kind == "letter"]
+        adjacent = all(a.end == b.col for a, b in zip(word, word[1:], strict=False))
+        if len(word) == len(body) > 1 and adjacent:
+            return self.source[body[0].col : body[-1].end]
+        if not self._is_name_start(body[0]):
+            return None
+        name, after = self.name(body, 0)
+        return name.latex if after == len(body) else None
 
 
 def parse_loss(
@@ -77,12 +97,14 @@ def parse_loss(
         raise ParseError("the loss is empty", source, 0)
     reader = Reader(source, functions, log_base)
     tree = read_tree(source)
-    name, items = reader.split_definition(tree.items)
+    name, items, others = reader.split_definition(strip_punctuation(tree.items))
     try:
         expr = reader.expression(items, tree.col, tree.end)
+        restated = tuple(reader.expression(side, side[0].col, side[-1].end) for side in others)
     except RecursionError:
         raise ParseError("the expression is nested too deeply", source, 0) from None
-    _check_supported(expr, source)
+    for value in (expr, *restated):
+        _check_supported(value, source)
     return Loss(
         source,
         expr,
@@ -90,6 +112,7 @@ def parse_loss(
         tuple(reader.readings),
         name,
         frozenset(reader.fractions),
+        restated=restated,
     )
 
 

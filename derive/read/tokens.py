@@ -1,22 +1,21 @@
-"""LaTeX text to a tree of tokens and bracketed groups, each piece knowing its column.
+"""LaTeX text to tokens, each knowing its columns: letters, numbers, commands, fonts,
+operators and delimiters (``\\left(``, ``\\lvert``, the ambiguous ``|``).
 
-This is the first half of reading a loss: it knows which commands exist (the functions' from
-the vocabulary), where brackets open and close (including ``\\left( … \\right)``,
-``\\lvert … \\rvert`` and the ambiguous ``|``), and refuses input that is too long or too deeply
-nested before any slow work starts. The predicates at the end ask what a token is.
+This is the first step of reading a loss: it knows which commands exist (the functions' from
+the vocabulary), drops spacing and sizing commands, and refuses input that is too long, and
+commands derive cannot read, with the column.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from derive.errors import ParseError
 from derive.notation import GREEK, UNICODE
-from rules.registry import by_name, commands
+from rules.registry import commands
 
 MAX_LENGTH = 5000
-MAX_DEPTH = 60
 
 ACCENTS = {
     "hat", "widehat", "bar", "overline", "tilde", "widetilde", "vec", "dot", "ddot", "check",
@@ -34,10 +33,13 @@ OPERATORS = {
     "land": "and", "wedge": "and", "lor": "or", "vee": "or",
 }  # fmt: skip
 IGNORED = {
-    ",", ";", ":", "!", " ", "quad", "qquad", "displaystyle", "textstyle", "limits",
-    "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",
-    "Biggr", "middle",
+    ",", ";", ":", "!", " ", ">", "quad", "qquad", "displaystyle", "textstyle", "scriptstyle",
+    "limits", "nolimits", "thinspace", "medspace", "thickspace", "negthinspace", "negmedspace",
+    "negthickspace", "enspace", "enskip", "nonumber", "notag", "big", "Big", "bigg", "Bigg",
+    "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm",
+    "middle",
 }  # fmt: skip
+IGNORED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom", "label", "tag"}
 CONSTANTS = {"pi"}
 UNSUPPORTED = {
     "sum": "sums over an index are not supported yet; write the terms out",
@@ -53,6 +55,10 @@ UNSUPPORTED = {
     "binom": "binomial coefficients are not supported",
     "choose": "binomial coefficients are not supported",
     "mod": "the remainder is not differentiable and is not supported",
+    "dots": "an ellipsis: derive reads one expression; write the terms out",
+    "ldots": "an ellipsis: derive reads one expression; write the terms out",
+    "cdots": "an ellipsis: derive reads one expression; write the terms out",
+    "intercal": "vectors and transposes are not supported; derive works with scalars",
 }
 DELIMITER_COMMANDS = {
     "lvert": ("open", "|"), "rvert": ("close", "|"), "vert": ("bar", "|"),
@@ -80,20 +86,6 @@ class Token:
         return f"{self.kind}:{self.text}{'{' + self.arg + '}' if self.arg else ''}@{self.col}"
 
 
-@dataclass
-class Group:
-    """Items between a pair of delimiters; ``kind`` is the opening delimiter: ( [ { | ‖ or cases."""
-
-    kind: str
-    col: int
-    end: int = -1
-    items: list = field(default_factory=list)
-    explicit: bool = False  # opened by \left, \lvert, ... rather than a bare character
-
-    def __repr__(self) -> str:
-        return f"Group({self.kind!r}@{self.col}, {self.items!r})"
-
-
 def _fail(message: str, source: str, col: int, length: int = 1):
     raise ParseError(message, source, col, length)
 
@@ -119,6 +111,8 @@ def _read_braced(source: str, start: int) -> tuple[str, int]:
 
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_UNITS = "pt|em|ex|mm|cm|in|bp|mu|sp|pc|dd|cc"
+_ROW_SPACING = re.compile(rf"\*?(?:\s*\[\s*-?[\d.]+\s*(?:{_UNITS})\s*\])?")  # \\[4pt], \\*
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 
 
@@ -173,6 +167,8 @@ def tokenize(source: str, claim: bool = False) -> list[Token]:
         elif ch in "+-*/^_',&=<>!":
             tokens.append(Token("op", ch, i, i + 1))
             i += 1
+        elif ch == "." and not source[i + 1 :].strip():
+            i += 1  # a full stop ending the formula, as sentences in notes do
         elif ch == ".":
             _fail("a '.' that is not part of a number", source, i)
         else:
@@ -206,11 +202,19 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
         _fail("a lone backslash", source, i)
     name, end = m.group(1), m.end()
     if name == "\\":
+        spacing = _ROW_SPACING.match(source, end)  # \\[4pt]: a line break with extra space
         tokens.append(Token("rowsep", r"\\", i, end))
-    elif name in ("left", "right"):
-        return _read_sized_delimiter(source, i, end, name, tokens)
+        return spacing.end() if spacing else end
+    elif name in ("left", "right", "mleft", "mright"):
+        return _read_sized_delimiter(source, i, end, name.removeprefix("m"), tokens)
     elif name in IGNORED:
         pass
+    elif name in IGNORED_WITH_ARGUMENT:
+        star = end + 1 if source[end : end + 1] == "*" else end
+        _, after = _read_braced(source, star)
+        return after
+    elif name == "not":
+        return _read_negation(source, i, end, tokens)
     elif name in DELIMITER_COMMANDS:
         kind, text = DELIMITER_COMMANDS[name]
         tokens.append(Token(kind, text, i, end))
@@ -241,6 +245,18 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
     return end
 
 
+def _read_negation(source: str, i: int, end: int, tokens: list[Token]) -> int:
+    """``\\not=`` is ``≠``; any other negated relation is refused."""
+    j = end
+    while j < len(source) and source[j] == " ":
+        j += 1
+    if source[j : j + 1] == "=":
+        tokens.append(Token("op", "!=", i, j + 1))
+        return j + 1
+    _fail("\\not is read only in \\not= (write \\ne)", source, i, end - i)
+    raise AssertionError  # unreachable
+
+
 def _read_sized_delimiter(source: str, i: int, end: int, name: str, tokens: list[Token]) -> int:
     """``\\left(`` is an opening ``(``, ``\\right|`` a closing bar, and so on."""
     j = end
@@ -266,125 +282,3 @@ def _read_sized_delimiter(source: str, i: int, end: int, name: str, tokens: list
     text = CLOSERS.get(delim, delim) if kind == "close" else delim
     tokens.append(Token(kind, text, i, after))
     return after
-
-
-def ends_operand(item) -> bool:
-    """Whether ``item`` can end an operand, so that a following ``+``, ``-`` or ``|`` is binary."""
-    if isinstance(item, Group):
-        return True
-    if item.kind in ("letter", "number", "font"):
-        return True
-    if item.kind == "command":
-        return item.text[1:] in GREEK or item.text[1:] in CONSTANTS
-    return item.kind == "op" and item.text in ("'", "!")
-
-
-def group(source: str, tokens: list[Token]) -> Group:
-    """Nest tokens into groups by their delimiters; raises ParseError on a mismatch or
-    when brackets nest deeper than MAX_DEPTH."""
-    root = Group("root", 0, len(source))
-    stack = [root]
-
-    def push(kind: str, token: Token, explicit: bool) -> None:
-        if len(stack) > MAX_DEPTH:
-            _fail(
-                f"brackets nest more than {MAX_DEPTH} levels deep; simplify the expression",
-                source,
-                token.col,
-                token.end - token.col,
-            )
-        new = Group(kind, token.col, explicit=explicit)
-        stack[-1].items.append(new)
-        stack.append(new)
-
-    def pop(kind: str, token: Token) -> None:
-        top = stack[-1]
-        if top.kind != kind:
-            closing = {"(": ")", "[": "]", "{": "}", "cases": r"\end{cases}"}.get(kind, kind)
-            if top is root:
-                _fail(f"'{closing}' closes nothing", source, token.col, token.end - token.col)
-            expected = {"(": ")", "[": "]", "{": "}", "cases": r"\end{cases}"}.get(
-                top.kind, top.kind
-            )
-            _fail(
-                f"expected '{expected}' to close the '{_opener_text(top)}' at column "
-                f"{top.col + 1}, found '{source[token.col : token.end]}'",
-                source,
-                token.col,
-                token.end - token.col,
-            )
-        top.end = token.end
-        stack.pop()
-
-    for token in tokens:
-        if token.kind == "open":
-            push(token.text, token, explicit=token.text in "|‖" or len(token.text) > 1)
-        elif token.kind == "close":
-            pop(token.text, token)
-        elif token.kind == "begin":
-            push("cases", token, explicit=True)
-        elif token.kind == "end":
-            pop("cases", token)
-        elif token.kind == "bar":
-            top = stack[-1]
-            items = top.items
-            closes = (
-                top.kind == token.text and not top.explicit and items and ends_operand(items[-1])
-            )
-            if closes:
-                pop(token.text, token)
-            else:
-                push(token.text, token, explicit=False)
-        else:
-            stack[-1].items.append(token)
-    if len(stack) > 1:
-        top = stack[-1]
-        _fail(f"'{_opener_text(top)}' is never closed", source, top.col)
-    return root
-
-
-def _opener_text(g: Group) -> str:
-    return r"\begin{cases}" if g.kind == "cases" else g.kind
-
-
-def read_tree(source: str, claim: bool = False) -> Group:
-    """Tokens of ``source`` nested into groups: what the reader walks."""
-    return group(source, tokenize(source, claim))
-
-
-# -- what a token is ---------------------------------------------------------------------
-
-
-def is_braced(item) -> bool:
-    """A non-empty ``{…}`` group."""
-    return isinstance(item, Group) and item.kind == "{" and bool(item.items)
-
-
-def is_op(item, *texts: str) -> bool:
-    """An operator token spelled as one of ``texts``."""
-    return isinstance(item, Token) and item.kind == "op" and item.text in texts
-
-
-def is_word(item, words: set[str]) -> bool:
-    """A ``\\text{…}``-like token whose word (any case, commas aside) is one of ``words``."""
-    return (
-        isinstance(item, Token)
-        and item.kind == "font"
-        and item.arg.strip().strip(",").strip().lower() in words
-    )
-
-
-def is_function_word(item) -> bool:
-    """``\\operatorname{ReLU}``, ``\\mathrm{max}``: a font token naming a function of the
-    vocabulary."""
-    return isinstance(item, Token) and item.kind == "font" and by_name(item.arg) is not None
-
-
-def strip_punctuation(items: list) -> list:
-    """``items`` without the commas (bare or in ``\\text``) at either end."""
-    items = list(items)
-    while items and (is_op(items[-1], ",") or is_word(items[-1], {"", ","})):
-        items.pop()
-    while items and (is_op(items[0], ",") or is_word(items[0], {"", ","})):
-        items.pop(0)
-    return items

@@ -93,6 +93,28 @@ output_option = click.option(
 where_option = click.option("--where", "where", multiple=True, hidden=True)  # a later issue
 
 
+class LossCommand(click.Command):
+    """A command whose LOSS may start with a minus sign (``-y \\log p - …``): an argument that
+    starts with ``-`` but is no option of the command, nor an option's value, is the loss."""
+
+    def parse_args(self, ctx, args):
+        options = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    options[name] = not (param.is_flag or param.count)
+        protected, takes_value = [], False
+        for arg in args:
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if takes_value or arg in ("-", "--") or not arg.startswith("-") or name in options:
+                protected.append(arg)
+                takes_value = not takes_value and options.get(name, False) and "=" not in arg
+            else:
+                protected.append(" " + arg)  # a leading space: a positional argument to click
+                takes_value = False
+        return super().parse_args(ctx, protected)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="derive")
 def main():
@@ -106,7 +128,7 @@ def main():
     """
 
 
-@main.command()
+@main.command(cls=LossCommand)
 @click.argument("loss")
 @wrt_option
 @click.option(
@@ -160,7 +182,7 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
     emit(run_guarded(work), output)
 
 
-@main.command()
+@main.command(cls=LossCommand)
 @click.argument("loss")
 @wrt_option
 @output_option
@@ -194,9 +216,11 @@ def code(loss, wrt, output, check, functions, log_base, where):
         verdict = None
         if check:
             verdict = codecheck.check_module(derivation, codegen.compile_module(module_code))
-        return module_code, verdict
+        return module_code, verdict, derivation.readings
 
-    module_code, verdict = run_guarded(work)
+    module_code, verdict, readings = run_guarded(work)
+    for reading in readings:  # the module carries no prose: say how the loss was read
+        click.echo(f"derive: read: {reading}", err=True)
     emit(module_code, output)
     if verdict is not None:
         click.echo(f"derive: {verdict.message}", err=True)
@@ -204,7 +228,7 @@ def code(loss, wrt, output, check, functions, log_base, where):
             sys.exit(1)
 
 
-@main.command()
+@main.command(cls=LossCommand)
 @click.argument("loss")
 @click.option("--wrt", required=True, metavar="V", help="The variable the claim differentiates by.")
 @click.option(
@@ -285,7 +309,7 @@ class LazyProgress:
             self.bar.__exit__(None, None, None)
 
 
-@main.command()
+@main.command(cls=LossCommand)
 @click.argument("loss")
 @click.option(
     "--start",
@@ -351,7 +375,7 @@ def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functi
     emit(run_guarded(work), output)
 
 
-@main.command()
+@main.command(cls=LossCommand)
 @click.argument("loss")
 @click.option("--wrt", required=True, metavar="V", help="The variable on the x axis.")
 @click.option(

@@ -143,6 +143,7 @@ def relu_kinks(expr):
     name="ReLU",
     names=("relu",),
     elementary=lambda u: Piecewise((u, u > 0), (0, True)),
+    plain=lambda u: Max(0, u),
     kinks=relu_kinks,
     switch=Switch(_first_argument, lambda e, positive: e.args[0] if positive else sympy.S.Zero),
     convention="ReLU'(0) = 0",

@@ -116,6 +116,7 @@ class Entry:
     numpy: str | Callable | None = None
     numpy_helper: str = ""  # source of a helper the generated module defines
     elementary: Callable | None = None  # f(u) in SymPy's own functions (derive's own heads)
+    plain: Callable | None = None  # the same as JSON's SymPy strings write it (else elementary)
     forms: dict = field(default_factory=dict)  # form -> rewrite of an applied function
 
     def build(self, *args) -> sympy.Expr:
@@ -304,6 +305,19 @@ def elementary_form(expr: sympy.Expr) -> sympy.Expr:
         return expr
     replacements = {f: entry_for(f).elementary(*f.args) for f in found}
     return elementary_form(expr.xreplace(replacements))
+
+
+def plain_form(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` in SymPy's own functions as a reader of derive's JSON expects them:
+    sigmoid as 1/(1 + exp(−u)), softplus as log(1 + exp(u)), ReLU as Max(0, u)."""
+    found = applied(expr, lambda e: e.elementary is not None)
+    if not found:
+        return expr
+    replacements = {}
+    for f in found:
+        entry = entry_for(f)
+        replacements[f] = (entry.plain or entry.elementary)(*f.args)
+    return plain_form(expr.xreplace(replacements))
 
 
 def sympy_namespace() -> dict[str, type]:

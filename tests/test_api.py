@@ -121,3 +121,26 @@ def test_check_descend_and_plot_from_the_package(tmp_path):
     assert derive.descend("x^2", {"x": 1.5}).verdict == "converged"
     picture = derive.plot(r"|x|", "x", str(tmp_path / "abs.png"))
     assert [k.x for k in picture.kinks] == [0.0]
+
+
+EQUALS_CHAINS = [
+    # (input, the loss read, a phrase of the note)
+    ("restated", r"L = \frac{1}{2}(y - p)^2 = \frac{(p - y)^2}{2}", "proved equal"),
+    ("relu-restated", r"J = \max(0, z) = \operatorname{ReLU}(z)", "proved equal"),
+    ("no-name", r"(x + 1)^2 = x^2 + 2x + 1", "proved equal"),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,phrase", [c[1:] for c in EQUALS_CHAINS], ids=[c[0] for c in EQUALS_CHAINS]
+)
+def test_an_equals_chain_is_read_as_its_first_side_and_the_others_proved_equal(latex, phrase):
+    loss = derive.parse_loss(latex)
+    assert loss.restated
+    assert any("'=' chain" in str(r) and phrase in str(r) for r in loss.readings)
+    assert "'=' chain" in derive.gradient(latex).text()
+
+
+def test_an_equals_chain_whose_sides_differ_is_refused():
+    with pytest.raises(derive.DeriveError, match="the sides of the '=' chain differ: x\\^2 and 2x"):
+        derive.gradient("L = x^2 = 2x")

@@ -164,3 +164,37 @@ def test_rules_command():
     assert result.exit_code == 0
     assert "chain rule" in result.output and "absolute value" in result.output
     assert json.loads(run("rules", "--format", "json").output)
+
+
+CROSS_ENTROPY = r"-y \log p - (1 - y) \log(1 - p)"
+LEADING_MINUS = [
+    # (command line; the loss starts with a minus sign and no "--" is needed)
+    ("grad", ["grad", CROSS_ENTROPY, "--wrt", "p"]),
+    ("grad-options-first", ["grad", "--wrt", "p", "-o", "-", CROSS_ENTROPY]),
+    ("code", ["code", CROSS_ENTROPY, "--wrt", "p"]),
+    ("check", ["check", "-x^2", "--wrt", "x", "--claim", "-2x"]),
+    ("descend", ["descend", r"-\cos(x)", "--start", "x=1", "--steps", "3"]),
+    ("plot", ["plot", "-|x|", "--wrt", "x", "-o", "PNG"]),
+    ("after-double-dash", ["grad", "--wrt", "x", "--", "-x^3"]),
+]
+
+
+@pytest.mark.parametrize("args", [c[1] for c in LEADING_MINUS], ids=[c[0] for c in LEADING_MINUS])
+def test_a_loss_may_start_with_a_minus_sign(args, tmp_path):
+    args = [str(tmp_path / "loss.png") if a == "PNG" else a for a in args]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "No such option" not in result.output
+
+
+def test_the_cross_entropy_as_written():
+    result = run("grad", CROSS_ENTROPY, "--wrt", "p")
+    assert result.exit_code == 0
+    assert "Result: ∂/∂p[−y·log(p) − (1 − y)·log(1 − p)] = (y − p)/(p·(p − 1))" in result.output
+
+
+def test_notes_on_the_reading_go_to_standard_error_for_code():
+    result = CliRunner().invoke(main, ["code", "beta x^2", "--wrt", "x"])
+    assert result.exit_code == 0
+    assert "beta is the Greek letter" in result.stderr
+    assert "beta is the Greek letter" not in result.stdout

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy
 
@@ -117,6 +118,34 @@ def test_json_strings_read_back_with_sympify():
     for partial in data["gradient"].values():
         read = sympy.sympify(partial["sympy"])
         assert {s.name for s in read.free_symbols} <= names
+
+
+PLAIN = [
+    # losses with derive's own functions; their JSON strings are plain SymPy
+    ("sigmoid", r"\log(1 + e^{-y \sigma(w x + b)})"),
+    ("softplus", r"\operatorname{softplus}(w x) - y w x"),
+    ("relu", r"(\operatorname{ReLU}(w x + b) - y)^2"),
+    ("all-three", r"\sigma(w) \operatorname{ReLU}(x - w) + \operatorname{softplus}(w^2)"),
+]
+
+
+@pytest.mark.parametrize("latex", [p[1] for p in PLAIN], ids=[p[0] for p in PLAIN])
+def test_json_strings_are_plain_sympy_and_mean_the_derivation(latex):
+    """sympy.sympify with only the symbols map reads every string, and it means the same."""
+    from tests.numeric import numpy_function, sample
+
+    d = derive.gradient(latex, form="cases")
+    data = json.loads(d.to_json())
+    names = {n: sympy.Symbol(n, real=True) for n in data["symbols"]}
+    symbols = sorted(names.values(), key=str)
+    points = sample(symbols, np.random.default_rng(3), 50)
+    pairs = [(data["expression"], d.expr)]
+    pairs += [(data["gradient"][p.var.name]["sympy"], p.result) for p in d.partials]
+    for text, expr in pairs:
+        read = sympy.sympify(text, locals=names)
+        assert not read.atoms(sympy.core.function.AppliedUndef), text  # no unknown names
+        ours, theirs = numpy_function(expr, symbols), numpy_function(read, symbols)
+        np.testing.assert_allclose(theirs(*points.values()), ours(*points.values()), rtol=1e-9)
 
 
 def test_json_symbols_map_to_spellings():

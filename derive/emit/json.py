@@ -9,6 +9,12 @@ from sympy.core.function import AppliedUndef
 
 from derive.emit import latex
 from derive.model import Derivation, Partial, Step
+from rules.registry import plain_form
+
+
+def _sympy(expr) -> str:
+    """``expr`` as a string of SymPy's own functions, readable with ``sympy.sympify``."""
+    return str(plain_form(expr))
 
 
 def _step(d: Derivation, step: Step) -> dict:
@@ -22,23 +28,24 @@ def _step(d: Derivation, step: Step) -> dict:
 
 def _kink(k) -> dict:
     return {
-        "where": str(k.condition),
+        "where": _sympy(k.condition),
         "kind": k.kind,
-        "subgradient": None if k.subgradient is None else [str(e) for e in k.subgradient],
-        "value_by_convention": None if k.convention is None else str(k.convention),
+        "subgradient": None if k.subgradient is None else [_sympy(e) for e in k.subgradient],
+        "value_by_convention": None if k.convention is None else _sympy(k.convention),
     }
 
 
 def _partial(d: Derivation, p: Partial) -> dict:
     return {
-        "sympy": str(p.result),
+        "sympy": _sympy(p.result),
         "latex": latex.math(d, p.result),
         "steps": [_step(d, s) for s in p.steps],
-        "nondifferentiable": [str(k.condition) for k in p.kinks],
+        "nondifferentiable": [_sympy(k.condition) for k in p.kinks],
         "verified": p.verified,
         "kinks": [_kink(k) for k in p.kinks],
         "cases": [
-            {"where": str(c.where), "value": str(c.value), "verified": c.verified} for c in p.cases
+            {"where": _sympy(c.where), "value": _sympy(c.value), "verified": c.verified}
+            for c in p.cases
         ],
     }
 
@@ -50,10 +57,11 @@ def as_dict(d: Derivation) -> dict:
     log = "natural" if d.options.get("log_base", "e") == "e" else "base 10"
     return {
         "input": d.source,
-        "expression": str(d.expr),
+        "expression": _sympy(d.expr),
         "symbols": {name: d.spellings.get(name, name) for name in sorted(names)},
         "gradient": {p.var.name: _partial(d, p) for p in d.partials},
         "functions": functions,
+        "notes": [str(r) for r in d.readings],
         "readings": [f"{r.math} {r.text}" for r in d.readings],
         "conventions": {"sign(0)": "0", "Heaviside(0)": "1/2", "ReLU'(0)": "0", "log": log},
     }

@@ -79,13 +79,19 @@ def sign_rule(u):
 
 
 def _heaviside_text(p, e):
+    """H(u), with H(0) = 1/2; the indicators 1[u > 0] and 1[u ≥ 0] for H(0) = 0 and 1."""
     u, at_zero = e.args
-    return f"1[{p(u)} > 0]" if at_zero == 0 else f"H({p(u)})"
+    if at_zero in (0, 1):
+        return f"1[{p(u)} {'>' if at_zero == 0 else '≥'} 0]"
+    return f"H({p(u)})"
 
 
 def _heaviside_latex(p, e):
     u, at_zero = e.args
-    return rf"\mathbf{{1}}\left[{p(u)} > 0\right]" if at_zero == 0 else rf"H\left({p(u)}\right)"
+    if at_zero in (0, 1):
+        relation = ">" if at_zero == 0 else r"\ge"
+        return rf"\mathbf{{1}}\left[{p(u)} {relation} 0\right]"
+    return rf"H\left({p(u)}\right)"
 
 
 def _heaviside_as_sign(e):

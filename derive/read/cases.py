@@ -27,6 +27,19 @@ def _unbraced_words(items: list) -> list:
     return out
 
 
+def _indicator(condition) -> sympy.Expr:
+    """1 where ``condition`` holds, else 0: the step H(a − b) for a comparison of a and b
+    (H(0) = 0 for a strict one, 1 otherwise), cases for anything else."""
+    steps = {
+        sympy.StrictGreaterThan: (1, 0), sympy.GreaterThan: (1, 1),
+        sympy.StrictLessThan: (-1, 0), sympy.LessThan: (-1, 1),
+    }  # fmt: skip
+    if type(condition) in steps:
+        sign, at_zero = steps[type(condition)]
+        return sympy.Heaviside(sign * (condition.lhs - condition.rhs), at_zero)
+    return sympy.Piecewise((1, condition), (0, True))
+
+
 class CasesReading:
     """Cases and their conditions (a mixin of the reader)."""
 
@@ -57,6 +70,32 @@ class CasesReading:
             condition = self.condition(condition_items, n, len(rows), group)
             pieces.append((value, condition))
         return sympy.Piecewise(*pieces)
+
+    def indicator(self, items: list, k: int, fragment) -> int:
+        """``\\mathbf{1}[u > 0]``, ``\\mathbb{1}\\{…\\}``, ``\\mathbb{1}_{…}``: 1 where the
+        condition holds, else 0 (for u > 0, the step H(u) with H(0) = 0)."""
+        one = items[k]
+        after = items[k + 1] if k + 1 < len(items) else None
+        if isinstance(after, Group) and (after.kind == "[" or after.kind == "{" and after.explicit):
+            group, next_k = after, k + 2
+        elif is_op(after, "_") and k + 2 < len(items) and isinstance(items[k + 2], Group):
+            group, next_k = items[k + 2], k + 3
+        else:
+            self.fail(
+                f"{self._text(one)} is read only as an indicator, as in {self._text(one)}[u > 0]; "
+                "a vector of ones is not supported yet",
+                one,
+            )
+        if not group.items:
+            self.fail("the indicator needs a condition, as in [u > 0]", group)
+        condition = self.condition(group.items, 1, 2, group)
+        self.note(
+            rf"{self._text(one)}[\ldots]",
+            "is the indicator: 1 where the condition holds, else 0",
+            "1[…]",
+        )
+        fragment.add(self.placeholder(_indicator(condition)), one.col, operand=True)
+        return next_k
 
     def condition(self, items: list, row: int, rows: int, group: Group):
         items = [it for it in _unbraced_words(items) if not is_word(it, CONDITION_WORDS)]

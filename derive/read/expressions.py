@@ -113,6 +113,8 @@ class ExpressionReading:
             return k + 1
         if item.kind == "command" and by_name(item.text[1:]) is not None:
             return self.function(items, k, fragment, item.text[1:])
+        if item.kind == "font" and item.arg.strip() == "1":
+            return self.indicator(items, k, fragment)
         if is_function_word(item):
             return self.function(items, k, fragment, item.arg.strip().lower())
         if self._is_name_start(item):

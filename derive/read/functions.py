@@ -170,6 +170,10 @@ class FunctionReading:
             return after
         group = items[after]
         letter = by_letter(name.base) if name.plain and name.base not in self.declared else None
+        if letter is None and self.context is not None and name.plain and name.base == "H":
+            if "H" not in self.declared:  # a claim, in derive's own notation for the step
+                letter = by_name("heaviside")
+                self.note("H(u)", "is the Heaviside step, H(0) = 1/2, as derive writes it", "H(u)")
         if letter is not None:
             value = self.apply(letter, self.arguments(group), items[k])
         elif self.is_function(name, group):

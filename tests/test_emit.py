@@ -141,9 +141,9 @@ def test_json_strings_are_plain_sympy_and_mean_the_derivation(latex):
     points = sample(symbols, np.random.default_rng(3), 50)
     pairs = [(data["expression"], d.expr)]
     pairs += [(data["gradient"][p.var.name]["sympy"], p.result) for p in d.partials]
-    for text, expr in pairs:
-        read = sympy.sympify(text, locals=names)
-        assert not read.atoms(sympy.core.function.AppliedUndef), text  # no unknown names
+    for string, expr in pairs:
+        read = sympy.sympify(string, locals=names)
+        assert not read.atoms(sympy.core.function.AppliedUndef), string  # no unknown names
         ours, theirs = numpy_function(expr, symbols), numpy_function(read, symbols)
         np.testing.assert_allclose(theirs(*points.values()), ours(*points.values()), rtol=1e-9)
 

@@ -126,12 +126,12 @@ def parse_loss(latex: str, functions: Iterable[str] = (), log_base: str = "e") -
                 f"the sides of the '=' chain differ: {shown[0]} and {shown[1]}; "
                 "is one of them a typo?"
             )
-        how = "proved" if verdict == PROVED else "checked at random points, not proved,"
+        how = "proved equal" if verdict == PROVED else "equal at random points (not proved)"
         math = (
             f"{printing.latex(loss.expr, loss.spellings)} = {printing.latex(side, loss.spellings)}"
         )
         notes.append(
-            Reading(math, f"are the sides of the '=' chain, {how} equal", " = ".join(shown))
+            Reading(math, f"are the sides of the '=' chain, {how}", " = ".join(shown))
         )
     return dataclasses.replace(loss, readings=(*loss.readings, *notes))
 

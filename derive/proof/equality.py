@@ -102,8 +102,12 @@ def numerically_equal(
 
 
 def value_at(expr: sympy.Expr, point) -> sympy.Expr | None:
-    """``expr`` at ``point`` as a SymPy number (arbitrary exponent range: no overflow)."""
+    """``expr`` at ``point`` as a real SymPy number (arbitrary exponent range: no overflow);
+    None outside its real domain (log of a negative number) or where it is not finite."""
     value = attempt(lambda: sympy.N(elementary_form(expr.xreplace(point)), 30), None)
     if value is None or not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
-    return value
+    real, imaginary = attempt(value.as_real_imag, (None, None))
+    if real is None or abs(imaginary) > 1e-20 + 1e-12 * abs(real):
+        return None
+    return real

@@ -72,6 +72,14 @@ def group(source: str, tokens: list[Token]) -> Group:
             expected = {"(": ")", "[": "]", "{": "}", "cases": r"\end{cases}"}.get(
                 top.kind, top.kind
             )
+            if top.kind == "|" and not top.explicit:
+                _fail(
+                    f"the '|' at column {top.col + 1} is never closed before "
+                    f"'{source[token.col : token.end]}': for an absolute value write |…|; "
+                    "a conditional bar P(y | x) is not a formula derive can differentiate",
+                    source,
+                    top.col,
+                )
             _fail(
                 f"expected '{expected}' to close the '{_opener_text(top)}' at column "
                 f"{top.col + 1}, found '{source[token.col : token.end]}'",

@@ -32,6 +32,13 @@ class _Name:
         return self.ident == self.base and not self.primes
 
 
+def _is_star(item) -> bool:
+    """``*`` or ``{*}`` as a superscript: w^* is a name (the optimum), not a power."""
+    if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
+        item = item.items[0]
+    return isinstance(item, Token) and item.kind == "op" and item.text == "*"
+
+
 def same_spelling(a: str, b: str) -> bool:
     """``\\hat y`` and ``\\hat{y}`` are one spelling."""
     return _squash(a) == _squash(b)
@@ -101,6 +108,10 @@ class NameReading:
             primes, k = primes + 1, k + 1
         ident += "_prime" * primes
         spelled.append("'" * primes)
+        if k + 1 < len(items) and is_op(items[k], "^") and _is_star(items[k + 1]):
+            ident += "_star"  # w^*: the optimum, a name of its own, not a power
+            spelled.append("^{*}")
+            k += 2
         if allow_superscript and k + 1 < len(items) and is_op(items[k], "^") and base != "e":
             index = self.superscript_index(items[k + 1])
             if index is not None:
@@ -122,10 +133,10 @@ class NameReading:
 
     def font_name(self, font: Token) -> str:
         command = font.text[1:]
-        content = font.arg.strip()
+        content = font.arg.strip().replace("\\_", "_").strip(".,;:")
         if content.startswith("\\") and content[1:] in GREEK:
             word = content[1:]
-        elif content.isascii() and content.replace(" ", "").isalnum() and content:
+        elif content.isascii() and content.replace(" ", "").replace("_", "").isalnum():
             word = content.replace(" ", "")
         else:
             self.fail(f"cannot read {self._text(font)} as a name", font)

@@ -27,7 +27,7 @@ from derive.read.groups import Group, is_op, read_tree, strip_punctuation
 from derive.read.names import NameReading, same_spelling
 from derive.read.state import ReaderState
 from derive.read.tokens import Token, normalise_unicode
-from derive.read.words import WordReading
+from derive.read.words import WordReading, reordered_scripts
 from rules.registry import entries
 
 _STRUCTURE = (
@@ -68,6 +68,7 @@ class Reader(
     def _defined_name(self, items: list) -> str | None:
         """The name on the left of ``=``: a name (``J``, ``\\ell``, ``L_i``) or a word
         (``loss``), perhaps with its arguments (``L(w)``); None for an expression."""
+        items = reordered_scripts(items)
         body = items[:-1] if isinstance(items[-1], Group) and items[-1].kind == "(" else items
         if not body:
             return None
@@ -97,7 +98,7 @@ def parse_loss(
         raise ParseError("the loss is empty", source, 0)
     reader = Reader(source, functions, log_base)
     tree = read_tree(source)
-    name, items, others = reader.split_definition(strip_punctuation(tree.items))
+    name, items, others = reader.split_definition(_unwrapped(strip_punctuation(tree.items)))
     try:
         expr = reader.expression(items, tree.col, tree.end)
         restated = tuple(reader.expression(side, side[0].col, side[-1].end) for side in others)
@@ -114,6 +115,13 @@ def parse_loss(
         frozenset(reader.fractions),
         restated=restated,
     )
+
+
+def _unwrapped(items: list) -> list:
+    """The items inside braces around the whole formula (``{\\displaystyle …}``)."""
+    while len(items) == 1 and isinstance(items[0], Group) and items[0].kind == "{":
+        items = strip_punctuation(items[0].items)
+    return items
 
 
 def parse_name(text: str, loss: Loss) -> sympy.Symbol:

@@ -29,7 +29,7 @@ STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac"}  # commands that build terms
 OPERATORS = {
     "cdot": r"\cdot", "times": r"\times", "div": r"\div", "ast": "*",
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
-    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=",
+    "lt": "<", "gt": ">", "ne": "!=", "neq": "!=", "coloneqq": "=", "eqqcolon": "=",
     "land": "and", "wedge": "and", "lor": "or", "vee": "or",
 }  # fmt: skip
 IGNORED = {
@@ -59,6 +59,13 @@ UNSUPPORTED = {
     "ldots": "an ellipsis: derive reads one expression; write the terms out",
     "cdots": "an ellipsis: derive reads one expression; write the terms out",
     "intercal": "vectors and transposes are not supported; derive works with scalars",
+    "sim": "'~' (distributed as) is not a formula derive can differentiate",
+    "mid": "a conditional bar P(y | x) is not a formula derive can differentiate",
+    "bf": "the old font switch {\\bf x}: write \\mathbf{x}",
+    "rm": "the old font switch {\\rm x}: write \\mathrm{x}",
+    "it": "the old font switch {\\it x}: write \\mathit{x}",
+    "_": "an escaped underscore outside a font: write such a name as \\mathrm{kl\\_div}",
+    "%": "a percent sign: write the factor 100 (or 1/100) out",
 }
 DELIMITER_COMMANDS = {
     "lvert": ("open", "|"), "rvert": ("close", "|"), "vert": ("bar", "|"),
@@ -164,6 +171,12 @@ def tokenize(source: str, claim: bool = False) -> list[Token]:
         elif ch == "|":
             tokens.append(Token("bar", "|", i, i + 1))
             i += 1
+        elif source.startswith(("<=", ">=", "!=", "==", ":="), i):
+            pair = source[i : i + 2]
+            tokens.append(Token("op", {"==": "=", ":=": "="}.get(pair, pair), i, i + 2))
+            i += 2
+        elif source.startswith("...", i):
+            _fail("an ellipsis: derive reads one expression; write the terms out", source, i, 3)
         elif ch in "+-*/^_',&=<>!":
             tokens.append(Token("op", ch, i, i + 1))
             i += 1

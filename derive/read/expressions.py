@@ -155,6 +155,11 @@ class ExpressionReading:
         if is_op(item, "-", "+") and k + 1 < len(items):
             sign, k = (-1 if item.text == "-" else 1), k + 1  # x^-1, as people type it
             item = items[k]
+        if isinstance(item, Token) and item.text in (r"\frac", r"\dfrac", r"\tfrac"):
+            inner = Fragment()  # x^\frac{1}{2}: LaTeX lets a fraction be one argument
+            after = self.fraction(items, k, inner)
+            value = self.parse_fragment(inner)
+            return "{" + self.placeholder(sign * value) + "}", after
         value = self.single_token(item)
         if value is None:
             self.fail(f"{self._text(owner)} needs {what}", owner)

@@ -86,6 +86,11 @@ class NameReading:
             else:
                 self.fail(f"{item.text} needs a name after it", item)
             ident = f"{inner.ident}_{notation.ACCENT_SUFFIX[accent]}"
+            if accent in ("bar", "overline"):  # SymPy reads \overline{z} as a conjugate
+                self.note(
+                    self.source[item.col : target.end],
+                    "is a name of its own (a mean, say), not a complex conjugate",
+                )
             base, k = inner.base, k + 2
         else:  # a font: \mathit{loss}, \mathbf{w}, \text{lr}
             ident, base = self.font_name(item), self.font_name(item)

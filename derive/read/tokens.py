@@ -66,6 +66,13 @@ UNSUPPORTED = {
     "it": "the old font switch {\\it x}: write \\mathit{x}",
     "_": "an escaped underscore outside a font: write such a name as \\mathrm{kl\\_div}",
     "%": "a percent sign: write the factor 100 (or 1/100) out",
+    "lfloor": "floor and ceiling are piecewise constant: their derivative is 0 or undefined",
+    "lceil": "floor and ceiling are piecewise constant: their derivative is 0 or undefined",
+    "langle": "inner products ⟨x, y⟩ are not supported yet; write the sum of products",
+    "rangle": "inner products ⟨x, y⟩ are not supported yet; write the sum of products",
+    "lg": "\\lg is log base 2 or 10 by author: write \\log_2 or \\log_{10}",
+    "tbinom": "binomial coefficients are not supported",
+    "dbinom": "binomial coefficients are not supported",
 }
 DELIMITER_COMMANDS = {
     "lvert": ("open", "|"), "rvert": ("close", "|"), "vert": ("bar", "|"),
@@ -240,6 +247,8 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
     elif name in FONTS:
         arg, after = _read_braced(source, end)
         if after == end:
+            arg, after = _single_token_argument(source, end)
+        if after == end:
             _fail(f"\\{name} needs a braced argument, as in \\{name}{{x}}", source, i, end - i)
         tokens.append(Token("font", "\\" + name, i, after, arg.strip()))
         return after
@@ -256,6 +265,20 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
     else:
         _fail(f"unknown command \\{name}", source, i, end - i)
     return end
+
+
+def _single_token_argument(source: str, start: int) -> tuple[str, int]:
+    """``\\mathbf x``, ``\\boldsymbol\\theta``: a font's argument as one token, as LaTeX
+    allows; ("", start) when none follows."""
+    j = start
+    while j < len(source) and source[j] == " ":
+        j += 1
+    if j < len(source) and source[j].isascii() and source[j].isalnum():
+        return source[j], j + 1
+    m = _COMMAND.match(source, j)
+    if m and m.group(1) in GREEK:
+        return m.group(0), m.end()
+    return "", start
 
 
 def _read_negation(source: str, i: int, end: int, tokens: list[Token]) -> int:

@@ -56,9 +56,15 @@ def reordered_scripts(items: list) -> list:
         if _is_script(items, k, "^") and _is_script(items, k + 2, "_"):
             items[k : k + 4] = [items[k + 2], items[k + 3], items[k], items[k + 1]]
             k += 4
-        elif is_op(items[k], "'") and _is_script(items, k + 1, "_"):
-            items[k : k + 3] = [items[k + 1], items[k + 2], items[k]]
-            k += 3
+        elif is_op(items[k], "'"):
+            primes = k
+            while primes < len(items) and is_op(items[primes], "'"):
+                primes += 1  # y''_1: all the primes move after the subscript
+            if _is_script(items, primes, "_"):
+                items[k : primes + 2] = [*items[primes : primes + 2], *items[k:primes]]
+                k = primes + 2
+            else:
+                k = primes
         else:
             k += 1
     return items

@@ -130,9 +130,7 @@ def parse_loss(latex: str, functions: Iterable[str] = (), log_base: str = "e") -
         math = (
             f"{printing.latex(loss.expr, loss.spellings)} = {printing.latex(side, loss.spellings)}"
         )
-        notes.append(
-            Reading(math, f"are the sides of the '=' chain, {how}", " = ".join(shown))
-        )
+        notes.append(Reading(math, f"are the sides of the '=' chain, {how}", " = ".join(shown)))
     return dataclasses.replace(loss, readings=(*loss.readings, *notes))
 
 

@@ -16,6 +16,16 @@ from rules.registry import by_name
 BINARY = {"*", "/", r"\cdot", r"\times", r"\div"}
 
 
+def _positive_part(items: list, k: int) -> bool:
+    """``_+`` or ``_{+}`` after a bracket: [u]_+ is max(u, 0)."""
+    if not (k + 1 < len(items) and is_op(items[k], "_")):
+        return False
+    sub = items[k + 1]
+    if isinstance(sub, Group) and sub.kind == "{" and len(sub.items) == 1:
+        sub = sub.items[0]
+    return is_op(sub, "+")
+
+
 def _is_transpose(item) -> bool:
     """``T``, ``{T}``, ``\\mathsf{T}``, ``\\mathrm{T}`` as a superscript: a transpose."""
     if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
@@ -129,16 +139,23 @@ class ExpressionReading:
         elif group.kind == "{":
             value = self.expression(group.items, group.col, group.end)
         elif group.kind in ("|", "‖"):
+            if group.kind == "‖":
+                self.note(r"\|u\|", "is read as |u|, the norm of a scalar", "‖u‖")
             # unevaluated, so that |m(w) - t| keeps the orientation the user wrote
             value = sympy.Abs(self.expression(group.items, group.col, group.end), evaluate=False)
         elif group.kind == "cases":
             value = self.cases(group)
         else:  # pragma: no cover - the tokenizer makes no other groups
             self.fail("unexpected group", group)
+        after = k + 1
+        if _positive_part(items, after) and group.kind in ("(", "[", "|"):
+            value = sympy.Max(self.expression(group.items, group.col, group.end), 0)
+            self.note(r"[u]_+", "is the positive part, max(u, 0)", "[u]₊")
+            after += 2
         fragment.add(self.placeholder(value), group.col, operand=True)
-        if k + 1 < len(items) and is_op(items[k + 1], "'"):
-            self.fail("a prime after a bracket is not supported; name the function", items[k + 1])
-        return k + 1
+        if after < len(items) and is_op(items[after], "'"):
+            self.fail("a prime after a bracket is not supported; name the function", items[after])
+        return after
 
     def argument(self, items: list, k: int, owner: Token, what: str) -> tuple[str, int]:
         """The argument of ``^``, ``_``, ``\\frac`` or ``\\sqrt`` at ``items[k]`` as

@@ -44,6 +44,13 @@ class FunctionReading:
         base = power = None
         while k < len(items) and is_op(items[k], "_", "^"):
             which = items[k].text
+            if which == "_" and key != "log":
+                self.fail(
+                    f"{self._text(head)}_{{…}} is a reduction over an index, not supported yet; "
+                    "write the arguments out",
+                    head,
+                    end=items[k + 1].end if k + 1 < len(items) else None,
+                )
             text, k = self.argument(items, k + 1, items[k], "an argument")
             value = self.values[placeholder_name(text[1:-1])]
             if which == "_" and key == "log":
@@ -126,8 +133,12 @@ class FunctionReading:
     def apply(self, entry, args: list, head) -> sympy.Expr:
         """The vocabulary's function ``entry`` applied to ``args``."""
         if entry.arity is None:
-            if not args:
-                self.fail(f"{self._text(head)} needs at least one argument", head)
+            if len(args) < 2:
+                self.fail(
+                    f"{self._text(head)} of one argument is a reduction over an index; "
+                    "write its arguments out, as in \\max(a, b)",
+                    head,
+                )
             return entry.build(*args)
         if len(args) != entry.arity:
             self.fail(f"{self._text(head)} takes one argument, not {len(args)}", head)

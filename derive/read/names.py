@@ -94,6 +94,8 @@ class NameReading:
             base, k = inner.base, k + 2
         else:  # a font: \mathit{loss}, \mathbf{w}, \text{lr}
             ident, base = self.font_name(item), self.font_name(item)
+            if notation.FONT_SUFFIX.get(item.text[1:]) == "bold":
+                self.note(self._text(item), "is read as a scalar: vectors are not supported yet")
             k += 1
         spelled = [self.source[start : items[k - 1].end]]
         if self._digits_follow(items, k):

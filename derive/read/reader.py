@@ -72,9 +72,10 @@ class Reader(
         body = items[:-1] if isinstance(items[-1], Group) and items[-1].kind == "(" else items
         if not body:
             return None
-        word = [t for t in body if isinstance(t, Token) and t.kind == "letter"]
-        adjacent = all(a.end == b.col for a, b in zip(word, word[1:], strict=False))
-        if len(word) == len(body) > 1 and adjacent:
+        word = _letter_word(body)
+        rest = body[len(word) :]
+        subscripted = len(rest) == 2 and is_op(rest[0], "_")  # PB_q(t) = …
+        if len(word) > 1 and (not rest or subscripted):
             return self.source[body[0].col : body[-1].end]
         if not self._is_name_start(body[0]):
             return None
@@ -115,6 +116,17 @@ def parse_loss(
         frozenset(reader.fractions),
         restated=restated,
     )
+
+
+def _letter_word(items: list) -> list:
+    """The letters adjacent to each other at the start of ``items``."""
+    word = []
+    for item in items:
+        letter = isinstance(item, Token) and item.kind == "letter"
+        if not letter or word and item.col != word[-1].end:
+            break
+        word.append(item)
+    return word
 
 
 def _unwrapped(items: list) -> list:

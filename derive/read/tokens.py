@@ -187,13 +187,19 @@ def tokenize(source: str, claim: bool = False) -> list[Token]:
         elif ch in "+-*/^_',&=<>!":
             tokens.append(Token("op", ch, i, i + 1))
             i += 1
-        elif ch == "." and not source[i + 1 :].strip():
-            i += 1  # a full stop ending the formula, as sentences in notes do
+        elif ch == "." and _ends_a_sentence(source, i + 1):
+            i += 1  # a full stop ending the formula or a row of cases, as notes write them
         elif ch == ".":
             _fail("a '.' that is not part of a number", source, i)
         else:
             _fail(f"unexpected character {ch!r}", source, i)
     return tokens
+
+
+def _ends_a_sentence(source: str, i: int) -> bool:
+    """Whether only spaces stand between ``i`` and the end, a row's end or a cell's end."""
+    rest = source[i:].lstrip()
+    return not rest or rest.startswith(("\\\\", "\\end", "&", "$"))
 
 
 def _takes_one_digit(tokens: list[Token]) -> bool:

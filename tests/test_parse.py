@@ -422,3 +422,8 @@ def test_nothing_typed_reaches_eval(monkeypatch):
     monkeypatch.setattr(sympy, "sympify", refuse)
     loss = parse_loss(r"\mathit{exec} + \mathit{import} x + \frac{x^2}{2} + \sin(y) + \log_2 z")
     assert {s.name for s in loss.expr.free_symbols} == {"exec", "import_", "x", "y", "z"}
+
+
+def test_a_greek_word_is_spelled_as_the_letter():
+    loss = parse_loss("beta x^2")
+    assert loss.spellings["beta_"] == r"\beta"

@@ -97,7 +97,8 @@ class NameReading:
             if notation.FONT_SUFFIX.get(item.text[1:]) == "bold":
                 self.note(self._text(item), "is read as a scalar: vectors are not supported yet")
             k += 1
-        spelled = [self.source[start : items[k - 1].end]]
+        greek = item.kind == "command" and item.text[1:] in GREEK  # also beta written bare
+        spelled = [item.text if greek else self.source[start : items[k - 1].end]]
         if self._digits_follow(items, k):
             digits = items[k].text
             ident += "_" + digits

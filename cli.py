@@ -15,28 +15,46 @@ import click
 from derive.version import __version__
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
-TIME_LIMIT = 30.0
+MAX_INPUT = 5000  # characters of LaTeX, as the reader takes at most
+
+
+def _bounded_text(stream, what: str) -> str:
+    """At most MAX_INPUT characters of UTF-8 from a binary ``stream``, checked as read: an
+    endless or huge input is refused after a few kilobytes, not read whole."""
+    data = stream.read(4 * (MAX_INPUT + 1))  # a character is at most 4 bytes in UTF-8
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        fail(f"{what} is not UTF-8 text")
+    if len(text) > MAX_INPUT or stream.read(1):
+        fail(f"{what} is longer than {MAX_INPUT} characters; derive reads at most {MAX_INPUT}")
+    return text.strip()
 
 
 def read_loss(loss: str) -> str:
     """LOSS as given, ``-`` for standard input, or ``@path`` for a file's contents."""
     if loss == "-":
-        return sys.stdin.read().strip()
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream (as under click's test runner)
+            return sys.stdin.read(MAX_INPUT + 1).strip()
+        return _bounded_text(stream, "standard input")
     if loss.startswith("@"):
         path = Path(loss[1:])
         try:
-            return path.read_text(encoding="utf-8").strip()
+            with path.open("rb") as stream:
+                return _bounded_text(stream, str(path))
         except OSError as error:
-            raise click.UsageError(f"cannot read {path}: {error.strerror}") from None
-        except UnicodeDecodeError:
-            raise click.UsageError(f"{path} is not UTF-8 text") from None
+            fail(f"cannot read {path}: {error.strerror or error}")
     return loss
 
 
 def emit(text: str, output: str | None) -> None:
     """Write ``text`` to ``output`` (a path) or to standard output."""
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror or error}")
     else:
         click.echo(text, nl=False)
 
@@ -46,28 +64,31 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def run_guarded(work):
-    """Run ``work()``; bad input becomes a message and exit status 2, never a traceback."""
+def run_guarded(work, timeout: float, source: str):
+    """Run ``work()`` on the loss ``source`` within ``timeout`` seconds; bad input becomes a
+    message and exit status 2, never a traceback."""
     from derive.errors import DeriveError, ParseError
-    from derive.proof.deadline import TimeUp, time_limit
+    from derive.guard import guarded
 
     try:
-        with time_limit(TIME_LIMIT):
-            return work()
+        return guarded(lambda _source: work())(source, timeout=timeout)
     except ParseError as error:
         fail(error.caret())
     except DeriveError as error:
         fail(str(error))
-    except TimeUp:
-        fail(f"gave up after {TIME_LIMIT:.0f} s: the expression is too large to derive")
-    except RecursionError:
-        fail("the expression is nested too deeply")
-    except MemoryError:
-        fail("the expression is too large: out of memory")
 
 
 def reading_options(command):
-    """--function and --log-base: how LOSS is read, the same for every command."""
+    """--function, --log-base and --timeout: how LOSS is read and how long derive may take,
+    the same for every command."""
+    command = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Answer or refuse within SECONDS.",
+    )(command)
     command = click.option(
         "--log-base",
         type=click.Choice(["e", "10"]),
@@ -152,7 +173,7 @@ def main():
 @output_option
 @reading_options
 @where_option
-def grad(loss, wrt, form, format_, standalone, output, functions, log_base, where):
+def grad(loss, wrt, form, format_, standalone, output, functions, log_base, timeout, where):
     """Derive each partial derivative of LOSS step by step, every step proved.
 
     LOSS is LaTeX as written in notes, such as '|m_x(w) - t|'; '-' reads it from standard
@@ -179,7 +200,7 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
             "json": derivation.to_json,
         }[format_]()
 
-    emit(run_guarded(work), output)
+    emit(run_guarded(work, timeout, source), output)
 
 
 @main.command(cls=LossCommand)
@@ -194,7 +215,7 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, wher
 )
 @reading_options
 @where_option
-def code(loss, wrt, output, check, functions, log_base, where):
+def code(loss, wrt, output, check, functions, log_base, timeout, where):
     """Write a Python module computing LOSS and its gradient with NumPy.
 
     The module defines PARAMETERS, WRT, SYMBOLS, loss(*PARAMETERS) and gradient(*PARAMETERS),
@@ -218,7 +239,7 @@ def code(loss, wrt, output, check, functions, log_base, where):
             verdict = codecheck.check_module(derivation, codegen.compile_module(module_code))
         return module_code, verdict, derivation.readings
 
-    module_code, verdict, readings = run_guarded(work)
+    module_code, verdict, readings = run_guarded(work, timeout, source)
     for reading in readings:  # the module carries no prose: say how the loss was read
         click.echo(f"derive: read: {reading}", err=True)
     emit(module_code, output)
@@ -248,7 +269,7 @@ def code(loss, wrt, output, check, functions, log_base, where):
 @click.option("--standalone", is_flag=True, help="With --format latex: a whole document.")
 @output_option
 @reading_options
-def check(loss, wrt, claim, format_, standalone, output, functions, log_base):
+def check(loss, wrt, claim, format_, standalone, output, functions, log_base, timeout):
     """Prove or refute that the derivative of LOSS by V is the claimed one.
 
     Exit status 0 when the claim is proved wherever the loss is differentiable; 1 when it
@@ -270,7 +291,7 @@ def check(loss, wrt, claim, format_, standalone, output, functions, log_base):
         }[format_]()
         return printed, verdict.exit_code
 
-    printed, code = run_guarded(work)
+    printed, code = run_guarded(work, timeout, source)
     emit(printed, output)
     sys.exit(code)
 
@@ -351,7 +372,9 @@ class LazyProgress:
 )
 @output_option
 @reading_options
-def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base):
+def descend(
+    loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base, timeout
+):
     """Run gradient descent on LOSS with its derived gradient, and say why it works.
 
     It first derives, for this loss, why -∇f is a descent direction, then steps
@@ -372,7 +395,7 @@ def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functi
             run.plot(picture)
         return run.text() if format_ == "text" else run.to_json()
 
-    emit(run_guarded(work), output)
+    emit(run_guarded(work, timeout, source), output)
 
 
 @main.command(cls=LossCommand)
@@ -393,7 +416,7 @@ def descend(loss, start, fixed, lr, steps, tol, picture, format_, output, functi
 )
 @click.option("-o", "--output", required=True, metavar="FILE.png", help="Where to write the PNG.")
 @reading_options
-def plot(loss, wrt, fixed, interval, output, functions, log_base):
+def plot(loss, wrt, fixed, interval, output, functions, log_base, timeout):
     """Draw LOSS and its derivative by V on one x axis, with each kink marked: the
     derivative's jump, the interval of subgradients, and the value by convention."""
     source = read_loss(loss)
@@ -417,7 +440,7 @@ def plot(loss, wrt, fixed, interval, output, functions, log_base):
         kinks = "; ".join(f"{k.x:g}" for k in picture.kinks) or "none"
         return f"wrote {picture.path} (kinks at {kinks})\n"
 
-    click.echo(run_guarded(work), nl=False, err=True)
+    click.echo(run_guarded(work, timeout, source), nl=False, err=True)
 
 
 @main.command()

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 import sympy
 
 from derive import printing
+from derive.deadline import attempt
 from derive.engine import Differentiator
 from derive.errors import DeriveError, ParseError
+from derive.guard import guarded
 from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
-from derive.proof.deadline import attempt
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
 from derive.proof.prover import Budget, Prover, weakest
@@ -67,17 +68,17 @@ class Derivation(DerivationData):
 
         return json.as_dict(self)
 
-    def code(self) -> str:
+    def code(self, timeout: float | None = None) -> str:
         """A Python module (NumPy only) computing the loss and this gradient."""
         from derive import codegen
 
-        return codegen.module_source(self)
+        return guarded(codegen.module_source)(self, timeout=timeout)
 
-    def compile(self):
+    def compile(self, timeout: float | None = None):
         """The module of ``code()``, loaded from that source: ``.loss``, ``.gradient``."""
         from derive import codegen
 
-        return codegen.compile_module(self.code())
+        return codegen.compile_module(self.code(timeout))
 
     def _repr_latex_(self) -> str:
         from derive.emit import latex
@@ -88,6 +89,7 @@ class Derivation(DerivationData):
         return self.text()
 
 
+@guarded
 def gradient(
     latex: str,
     wrt: str | Iterable[str] | None = None,
@@ -103,12 +105,14 @@ def gradient(
     (``g(w x)``). ``log_base``: ``"e"`` (``\\log`` is natural, the default) or ``"10"``.
 
     Raises ``derive.ParseError`` for LaTeX it cannot read, ``derive.DeriveError`` for other
-    bad input (a ``wrt`` not in the loss, an unknown form).
+    bad input (a ``wrt`` not in the loss, an unknown form), and a ``DeriveError`` too when
+    the derivation takes longer than ``timeout`` seconds (default 10).
     """
     loss = parse_loss(latex, tuple(functions), log_base)
     return derivation_of(loss, wrt, form, {"log_base": log_base, "functions": tuple(functions)})
 
 
+@guarded
 def parse_loss(latex: str, functions: Iterable[str] = (), log_base: str = "e") -> Loss:
     """Read ``latex`` into a ``Loss`` (see ``derive.read.parse_loss``); the other sides of an
     ``=`` chain (``L = A = B``) are proved equal to the loss, which a note says, or refused

@@ -17,10 +17,11 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.api import Derivation, derivation_of, parse_loss
+from derive.deadline import attempt
 from derive.engine import Differentiator
 from derive.errors import ParseError
+from derive.guard import guarded
 from derive.model import Partial
-from derive.proof.deadline import attempt
 from derive.proof.equality import SEED, evaluated, is_zero, random_point
 from derive.proof.forms import cases_of
 from derive.proof.prover import Budget
@@ -97,6 +98,7 @@ class ClaimCheck:
         return self.text()
 
 
+@guarded
 def check(latex: str, wrt: str, claim: str, functions=(), log_base: str = "e") -> ClaimCheck:
     """Prove or refute that d(latex)/d(wrt) = claim (LaTeX, in the loss's own notation)."""
     loss = parse_loss(latex, tuple(functions), log_base)

@@ -18,6 +18,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.api import Derivation, derivation_of, parse_loss
 from derive.errors import DeriveError
+from derive.guard import guarded
 from derive.read import parse_name
 
 CONVERGED, DIVERGED, STALLED = "converged", "diverged", "stalled"
@@ -94,6 +95,7 @@ def _values(loss, text: dict[str, float], what: str) -> dict[str, float]:
     return resolved
 
 
+@guarded
 def descend(
     latex: str,
     start: dict[str, float],

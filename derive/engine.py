@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from derive.deadline import check
 from derive.model import Step
 from rules.arithmetic import is_fraction_of
 from rules.registry import CHAIN_RULE, KinkSpec, Outer, entry_for, find_rule, rule_named
@@ -66,6 +67,7 @@ class Differentiator:
         return self.memo[key]
 
     def _derive(self, expr: sympy.Expr, var: sympy.Symbol) -> Derived:
+        check()  # the request's deadline, between steps
         rule = find_rule(expr, var)
         if expr in self.fractions and is_fraction_of(expr, var) and expr.has(var):
             rule = rule_named("quotient rule")  # written as \frac{…}{…}: shown as a quotient

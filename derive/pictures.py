@@ -16,6 +16,7 @@ from sympy.core.function import AppliedUndef
 from derive import printing
 from derive.api import derivation_of, parse_loss
 from derive.errors import DeriveError
+from derive.guard import guarded
 from derive.proof.equality import evaluated
 from derive.proof.equations import solutions
 from derive.read import parse_name
@@ -61,6 +62,7 @@ def _resolve(loss, values: dict[str, float], what: str) -> dict[str, float]:
     return resolved
 
 
+@guarded
 def plot(
     latex: str,
     wrt: str,

@@ -7,8 +7,8 @@ import time
 import pytest
 import sympy
 
+from derive.deadline import TimeUp, attempt, check, within
 from derive.model import CHECKED, FAILED, PROVED, Step
-from derive.proof.deadline import TimeUp, time_limit
 from derive.proof.equality import is_zero, numerically_equal
 from derive.proof.prover import Budget, Prover
 from rules.registry import rule_named
@@ -71,34 +71,66 @@ def test_is_zero_gives_up_within_its_time():
     assert time.monotonic() - started < 5
 
 
-def test_time_limits_nest():
-    with pytest.raises(TimeUp):
-        with time_limit(0.3):
-            with time_limit(5):
+def _spin(seconds: float) -> str:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        sum(range(100))
+    return "finished"
+
+
+def test_an_attempt_gives_up_within_its_time():
+    started = time.monotonic()
+    assert attempt(lambda: _spin(5), "gave up", 0.2) == "gave up"
+    assert time.monotonic() - started < 1.5
+
+
+def test_an_attempt_gives_up_in_a_worker_thread_too():
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.monotonic()
+    with ThreadPoolExecutor() as pool:
+        assert pool.submit(attempt, lambda: _spin(5), "gave up", 0.2).result() == "gave up"
+    assert time.monotonic() - started < 1.5
+
+
+def test_attempts_nest():
+    def inner_then_more():
+        assert attempt(lambda: _spin(5), "inner gave up", 0.1) == "inner gave up"
+        return _spin(0.1)  # the outer attempt's time goes on after the inner's ended
+
+    assert attempt(inner_then_more, "outer gave up", 2) == "finished"
+
+
+def test_a_swallowed_interruption_comes_again():
+    def swallowing():
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            try:
+                sum(range(100))
+            except BaseException:  # noqa: BLE001 - code that swallows everything, on purpose
                 pass
-            time.sleep(1)
+        return "finished"
+
+    started = time.monotonic()
+    assert attempt(swallowing, "gave up", 0.1) == "gave up"
+    assert time.monotonic() - started < 4
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see deadline.py
-def test_a_swallowed_alarm_rings_again():
-    """An alarm raised where Python ignores exceptions (a gc callback) must not end the limit."""
-    import gc
+def test_no_interruption_lands_after_an_attempt_ends():
+    for _ in range(200):
+        attempt(lambda: _spin(0.001), None, 0.002)
+    assert _spin(0.2) == "finished"  # nothing pending arrives here
 
-    swallowed = []
 
-    def callback(phase, info):
-        if phase == "start" and not swallowed:
-            swallowed.append(True)
-            time.sleep(0.3)  # the alarm rings here, inside the callback, and is ignored
+def test_the_deadline_stops_a_request_between_steps():
+    with pytest.raises(TimeUp):
+        with within(0.05):
+            time.sleep(0.1)
+            check()
 
-    gc.callbacks.append(callback)
-    try:
-        with pytest.raises(TimeUp):
-            with time_limit(0.1):
-                gc.collect()
-                time.sleep(2)
-    finally:
-        gc.callbacks.remove(callback)
+
+def test_a_spent_slice_skips_the_work():
+    assert attempt(lambda: "ran", "skipped", 0) == "skipped"
 
 
 def test_an_error_inside_sympy_means_not_proved():

@@ -19,6 +19,7 @@ LAYERS = {
     "derive.errors": "foundation",
     "derive.notation": "foundation",
     "derive.version": "foundation",
+    "derive.deadline": "foundation",
     "derive.model": "model",
     "rules": "vocabulary",
     "derive.read": "reading",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.proof.deadline import attempt
+from derive.deadline import attempt
 from rules.registry import elementary_form, heads_with
 
 SEED = 20261121

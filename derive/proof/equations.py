@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from derive.proof.deadline import attempt
+from derive.deadline import attempt
 from derive.proof.equality import evaluated
 
 

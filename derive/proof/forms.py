@@ -12,7 +12,7 @@ from itertools import product
 
 import sympy
 
-from derive.proof.deadline import attempt
+from derive.deadline import attempt
 from derive.proof.equality import evaluated
 from rules.registry import applied, entry_for
 from rules.registry import in_form as rewritten_in

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sympy
 
+from derive.deadline import attempt, check
 from derive.engine import FoundKink
 from derive.model import Kink
-from derive.proof.deadline import attempt
 from derive.proof.equality import evaluated, is_zero, numerically_equal
 from derive.proof.equations import at, linear_solution, solutions, tidy_equation
 from derive.proof.forms import orientation, switch_argument, switch_value, switches, value_at_kink
@@ -30,6 +30,7 @@ def analyse_kinks(
     kinks: list[Kink] = []
     seen: set = set()
     for item in found:
+        check()
         kink = _analyse(item, result, var, loss, budget)
         if kink is not None and kink.condition not in seen:
             seen.add(kink.condition)

@@ -19,6 +19,7 @@ import time
 
 import sympy
 
+from derive.deadline import check
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Step
 from derive.proof.equality import is_zero, numerically_equal, reference_derivative
 
@@ -70,6 +71,7 @@ class Prover:
         known = self.verified.get(id(step))
         if known is not None and known[0] is step:
             return known[1]
+        check()
         substeps = tuple(self.verify(s) for s in step.substeps)
         verdict = self.equal(step.result, self.reference(step.expr, step.var))
         done = dataclasses.replace(step, substeps=substeps, verified=verdict)

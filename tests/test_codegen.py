@@ -249,3 +249,11 @@ def test_names_that_clash_with_the_module_are_renamed():
     assert {"np_", "loss_", "gradient_", "shape_", "m", "m_"} <= set(module.PARAMETERS)
     assert len(set(module.PARAMETERS)) == len(module.PARAMETERS)
     compile(d.code(), "<generated>", "exec")
+
+
+def test_a_symbol_named_math_keeps_its_name_unless_the_module_imports_math():
+    import derive
+
+    assert "'math'" in derive.gradient(r"\mathit{math} x^2", wrt="x").code()
+    erf = derive.gradient(r"\mathit{math} \operatorname{erf}(x)", wrt="x").code()
+    assert "'math_'" in erf and "import math" in erf

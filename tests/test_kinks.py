@@ -190,3 +190,16 @@ def test_a_wrong_region_value_is_reported_failed_not_shown_as_proved(
     assert partial.verified == "failed"
     assert "FAILED" in d.text() and "region values FAILED verification" in d.text()
     assert '"verified": "failed"' in d.to_json()
+
+
+@pytest.mark.parametrize("latex", [r"|\log x|", r"|\sqrt{x} - 1|", r"|\arcsin x|"])
+def test_regions_where_the_loss_is_not_real_everywhere(latex):
+    """A region's condition that is not real at a random point is no point of the region."""
+    partial = gradient(latex, form="cases").partials[0]
+    assert partial.cases and all(c.verified in ("proved", "checked") for c in partial.cases)
+
+
+def test_a_region_far_from_zero_is_still_verified():
+    cases = r"\begin{cases} \sin x & x < \pi \\ 0 & \text{otherwise} \end{cases}"
+    partial = gradient(cases, form="cases").partials[0]
+    assert [c.verified for c in partial.cases] == ["proved", "proved"]

@@ -27,7 +27,7 @@ from derive.model import Derivation
 from derive.version import __version__
 from rules.registry import entry_for
 
-RESERVED = {"np", "math", "loss", "gradient", "shape", "PARAMETERS", "WRT", "SYMBOLS"}
+RESERVED = {"np", "loss", "gradient", "shape", "PARAMETERS", "WRT", "SYMBOLS"}
 TEMPORARY_NAMES = ("u", "v", "z", "p", "q", "r", "a", "c", "k", "m", "n", "g", "h")
 WIDTH = 88  # longest line; longer expressions are split into temporaries
 CONVENTION = (
@@ -77,7 +77,7 @@ def parameters(d: Derivation) -> list[Parameter]:
     """The arguments, in order: the variables of WRT, the other symbols (sorted), then the
     values of unknown functions and of their derivatives."""
     exprs = [d.expr, *(p.formula for p in d.partials)]
-    taken: set[str] = set(RESERVED)
+    taken: set[str] = RESERVED | _imported_names(exprs)
     found: list[Parameter] = []
 
     def add(ident: str, latex: str, atom, meaning: str = "") -> None:
@@ -280,7 +280,7 @@ def module_source(d: Derivation) -> str:
     params = parameters(d)
     as_code = _to_parameters(params)
     printer = NumPyCode()
-    taken = {p.name for p in params} | RESERVED
+    taken = {p.name for p in params} | RESERVED | _imported_names([d.expr])
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
     wrt = tuple(by_atom.get(p.var, p.var.name) for p in d.partials)
@@ -329,6 +329,11 @@ def module_source(d: Derivation) -> str:
         *functions,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _imported_names(exprs) -> set[str]:
+    """``math`` when a helper the expressions need uses it (erf): a parameter must not hide it."""
+    return {"math"} if any("math." in helper for helper in _helpers(exprs)) else set()
 
 
 def _helpers(exprs) -> list[str]:

@@ -137,21 +137,33 @@ def _result_verdict(partial: Partial) -> str:
 
 
 def _cases_summary(partial: Partial) -> str:
-    unproved = [c for c in partial.cases if c.verified != PROVED]
-    if not unproved:
-        return ""
-    failed = sum(1 for c in unproved if c.verified == FAILED)
-    if failed:
-        return f" {failed} of {len(partial.cases)} region values FAILED verification."
-    return (
-        f" {len(unproved)} of {len(partial.cases)} region values checked numerically at "
-        "random points of their region, not proved."
-    )
+    counts = {status: sum(1 for c in partial.cases if c.verified == status) for status in _RANK}
+    n = len(partial.cases)
+    parts = []
+    if counts[FAILED]:
+        parts.append(f"{counts[FAILED]} of {n} region values FAILED verification")
+    if counts[CHECKED]:
+        parts.append(
+            f"{counts[CHECKED]} of {n} region values checked numerically at random points "
+            "of their region, not proved"
+        )
+    if counts[UNVERIFIED]:
+        parts.append(
+            f"{counts[UNVERIFIED]} of {n} region values could not be verified (no random "
+            "point fell in their region)"
+        )
+    return "".join(f" {part[0].upper()}{part[1:]}." for part in parts)
 
 
 def status_mark(status: str) -> str:
     """A short word for a line's verdict; empty when proved."""
-    return {PROVED: "", CHECKED: "checked numerically", FAILED: "FAILED"}.get(status, status)
+    marks = {
+        PROVED: "",
+        CHECKED: "checked numerically",
+        FAILED: "FAILED",
+        UNVERIFIED: "not verified",
+    }
+    return marks.get(status, status)
 
 
 @dataclass(frozen=True)

@@ -70,35 +70,52 @@ def unknown_values(exprs: Sequence[sympy.Basic]) -> dict[sympy.Basic, sympy.Symb
     return outer
 
 
-def random_point(symbols, rng: random.Random) -> dict[sympy.Symbol, sympy.Float]:
-    """Values in ±[0.2, 2] for each symbol: off the usual kinks at 0, seeded."""
-    return {s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.2, 2.0), 30) for s in symbols}
+def random_point(
+    symbols, rng: random.Random, scale: float = 1.0
+) -> dict[sympy.Symbol, sympy.Float]:
+    """Values in ±[0.2, 2]·scale for each symbol: off the usual kinks at 0, seeded."""
+    return {
+        s: sympy.Float(rng.choice((-1, 1)) * rng.uniform(0.2, 2.0) * scale, 30) for s in symbols
+    }
+
+
+SCALES = (1.0, 5.0, 25.0)  # a region such as x ≥ π has no points in ±[0.2, 2]
 
 
 def numerically_equal(
     a: sympy.Expr, b: sympy.Expr, points: int = 8, seed: int = SEED, where=sympy.true
 ) -> bool | None:
     """Whether ``a`` and ``b`` agree at seeded random points (where the condition ``where``
-    holds): True if at 3 or more points and never disagreeing; False on a disagreement;
-    None when no point could be compared."""
+    holds, looking further out when it holds nowhere near 0): True if at 3 or more points and
+    never disagreeing; False on a disagreement; None when no point could be compared."""
     unknowns = unknown_values([a, b, where])
     a, b, where = a.xreplace(unknowns), b.xreplace(unknowns), where.xreplace(unknowns)
     symbols = sorted(a.free_symbols | b.free_symbols | where.free_symbols, key=str)
     rng = random.Random(seed)
     agreeing = 0
-    for _ in range(points * (3 if where is sympy.true else 12)):
-        point = random_point(symbols, rng)
-        if where is not sympy.true and evaluated(where.xreplace(point)) != sympy.true:
-            continue
-        x, y = value_at(a, point), value_at(b, point)
-        if x is None or y is None:
-            continue
-        if abs(x - y) > 1e-9 * (1 + abs(y)):
-            return False
-        agreeing += 1
-        if agreeing >= points:
-            break
+    scales = SCALES if where is not sympy.true else SCALES[:1]
+    for scale in scales:
+        for _ in range(points * (3 if where is sympy.true else 4)):
+            point = random_point(symbols, rng, scale)
+            if not _holds(where, point):
+                continue
+            x, y = value_at(a, point), value_at(b, point)
+            if x is None or y is None:
+                continue
+            if abs(x - y) > 1e-9 * (1 + abs(y)):
+                return False
+            agreeing += 1
+            if agreeing >= points:
+                return True
     return True if agreeing >= 3 else None
+
+
+def _holds(where: sympy.Basic, point: dict) -> bool:
+    """Whether the condition ``where`` is true at ``point`` (False where it cannot tell:
+    a comparison of numbers that are not real, say)."""
+    if where is sympy.true:
+        return True
+    return attempt(lambda: evaluated(where.xreplace(point)) == sympy.true, False)
 
 
 def value_at(expr: sympy.Expr, point) -> sympy.Expr | None:

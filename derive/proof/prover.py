@@ -96,15 +96,16 @@ class Prover:
 
 
 def _gaps(where: sympy.Basic) -> list[sympy.Expr] | None:
-    """Each strict inequality of ``where`` as an expression that is positive there; None
+    """Each inequality of ``where`` as an expression that is positive in its interior; None
     when ``where`` holds anything else."""
     gaps = []
     for relation in sympy.And.make_args(where):
         if relation == sympy.true:
             continue
-        if not isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan)):
+        if not isinstance(relation, (sympy.StrictGreaterThan, sympy.StrictLessThan,
+                                     sympy.GreaterThan, sympy.LessThan)):  # fmt: skip
             return None
-        gaps.append(relation.gts - relation.lts)
+        gaps.append(relation.gts - relation.lts)  # x ≥ π: proved on x > π, its interior
     return gaps
 
 

@@ -21,6 +21,7 @@ from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
 from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
+from derive.proof.equality import real_somewhere
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
 from derive.proof.prover import Budget, Prover, weakest
@@ -187,6 +188,11 @@ def derive_partial(
     except UnknownHead as error:
         raise DeriveError(str(error)) from None
     step = prover.verify(derived.step)
+    if prover.reference(loss.expr, var) is None and not real_somewhere(loss.expr):
+        raise DeriveError(
+            f"{printing.text(loss.expr, loss.spellings)} has no real value at any point tried "
+            "(a logarithm of a negative number, say): derive differentiates real functions"
+        )
     formula = step.result
     kinks = analyse_kinks(list(derived.kinks), formula, var, loss.expr, prover.budget)
     simpler, verdict = _simplified(formula, step.verified, var, loss, prover)

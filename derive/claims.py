@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.core.function import AppliedUndef
 
+from derive import deadline
 from derive.api import Derivation, derivation_of, parse_loss
 from derive.deadline import attempt
 from derive.engine import Differentiator
@@ -208,13 +209,21 @@ def _substitute(expr, point: dict):
 def _holds_at(where, point) -> bool:
     if where == sympy.true:
         return True
-    truth = _substitute(where, point)
-    return truth == sympy.true
+    return attempt(lambda: _substitute(where, point) == sympy.true, False)
+
+
+def _shown(value: sympy.Expr) -> sympy.Expr:
+    """``value`` as a decimal when it holds an exact number too long to print (3^1000000)."""
+    longest = max((abs(n.p).bit_length() for n in value.atoms(sympy.Rational)), default=0)
+    return sympy.N(value, 15) if longest > 3000 else value
 
 
 def _differs(claimed, derivative, point):
     """(claim, derivative) at ``point`` when both are finite numbers and differ, else None."""
-    a, b = _substitute(claimed, point), _substitute(derivative, point)
+    values = attempt(lambda: (_substitute(claimed, point), _substitute(derivative, point)), None)
+    if values is None:
+        return None
+    a, b = (_shown(v) for v in values)
 
     def differ() -> bool:
         if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo):
@@ -231,6 +240,7 @@ def _counterexample(failing: list[Region], claimed, derivative) -> Counterexampl
         unknowns = _unknowns(claimed, derivative, region.where)
         candidates = itertools.product(SMALL, repeat=len(unknowns))
         for values in itertools.islice(candidates, 20000):
+            deadline.check()
             point = dict(zip(unknowns, values, strict=True))
             if _holds_at(region.where, point):
                 found = _differs(claimed, derivative, point)
@@ -238,6 +248,7 @@ def _counterexample(failing: list[Region], claimed, derivative) -> Counterexampl
                     return Counterexample(point, *found)
         rng = random.Random(SEED)
         for _ in range(500):
+            deadline.check()
             point = dict(random_point(unknowns, rng))
             if _holds_at(region.where, point):
                 found = _differs(claimed, derivative, point)
@@ -252,6 +263,7 @@ def _agreeing_points(gap, where) -> int | None:
     rng = random.Random(SEED)
     agreeing = 0
     for _ in range(SAMPLES * 20):
+        deadline.check()
         point = dict(random_point(unknowns, rng))
         if not _holds_at(where, point):
             continue

@@ -179,8 +179,17 @@ def _draw(derivation, var, fixed, grid, loss, slope, marks, path) -> None:
     for axes in (top, bottom):
         axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    _save(figure, path, plt)
+
+
+def _save(figure, path: str, plt) -> None:
+    """Write the picture; a path that cannot be written is bad input, said so."""
+    try:
+        figure.savefig(path)
+    except OSError as error:
+        raise DeriveError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        plt.close(figure)
 
 
 def descent_picture(run, path: str) -> str:
@@ -226,6 +235,5 @@ def descent_picture(run, path: str) -> str:
     axes.legend(loc="best", fontsize="small")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    _save(figure, path, plt)
     return path

@@ -23,12 +23,14 @@ from derive import notation as names
 from derive import printing
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.stable import stabilised
+from derive.deadline import attempt, check
 from derive.model import Derivation
 from derive.version import __version__
 from rules.registry import entry_for
 
 RESERVED = {"np", "loss", "gradient", "shape", "PARAMETERS", "WRT", "SYMBOLS"}
 TEMPORARY_NAMES = ("u", "v", "z", "p", "q", "r", "a", "c", "k", "m", "n", "g", "h")
+CSE_SECONDS = 3.0
 WIDTH = 88  # longest line; longer expressions are split into temporaries
 CONVENTION = (
     "At a kink the code follows the deep-learning convention: sign(0) = 0;\n"
@@ -138,7 +140,10 @@ def _body(outputs: list[Statement], taken: set[str], printer: NumPyCode) -> list
     lines kept within WIDTH by naming large pieces."""
     names_used = set(taken) | {s.name for s in outputs}
     symbols = _temporaries(names_used)
-    replacements, reduced = sympy.cse([s.expr for s in outputs], symbols=symbols, order="none")
+    exprs = [s.expr for s in outputs]
+    replacements, reduced = attempt(  # without shared temporaries when CSE takes too long
+        lambda: sympy.cse(exprs, symbols=symbols, order="none"), ([], exprs), CSE_SECONDS
+    )
     replacements, reduced = _values_only(replacements, reduced)
     statements = [Statement(str(sym), expr) for sym, expr in replacements]
     statements += [Statement(s.name, e, s.comment) for s, e in zip(outputs, reduced, strict=True)]
@@ -162,6 +167,7 @@ def _values_only(replacements, reduced):
 
 def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]:
     """``statement`` as several, when its line would be longer than WIDTH."""
+    check()  # long sums are split piece by piece: the request's deadline still holds
     line = f"    {statement.name} = {printer.doprint(statement.expr)}"
     if len(line) <= WIDTH or statement.expr.is_Atom:
         return [statement]
@@ -286,6 +292,7 @@ def module_source(d: Derivation) -> str:
     wrt = tuple(by_atom.get(p.var, p.var.name) for p in d.partials)
     outputs = []
     for p, var in zip(d.partials, wrt, strict=True):
+        check()
         formula = printing.text(p.formula, d.spellings)
         comment = f"∂{name}/∂{printing.text(p.var, d.spellings)} = {formula}"
         outputs.append(Statement(f"d{name}_d{var}", as_code(p.formula), _one_line(comment)))

@@ -73,3 +73,14 @@ class NumPyCode(NumPyPrinter):
 
     def _print_Pi(self, expr):
         return "np.pi"
+
+    def _print_Infinity(self, expr):
+        return "np.inf"
+
+    def _print_NegativeInfinity(self, expr):
+        return "-np.inf"
+
+    def _print_ComplexInfinity(self, expr):
+        return "np.nan"  # an undefined value, such as the slope of 0^t at t = 0
+
+    _print_NaN = _print_ComplexInfinity

@@ -17,6 +17,7 @@ from sympy import Add, Mul, Pow, exp, log
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.core.traversal import bottom_up
 
+from derive.deadline import attempt
 from rules.neural import sigmoid, softplus
 
 
@@ -79,8 +80,14 @@ def _pair_exp_with_sigmoid(expr: Mul) -> sympy.Expr:
     return expr
 
 
+OPTIMIZE_SECONDS = 2.0  # SymPy's log1p/expm1 rewrites factor; a large input keeps its form
+
+
 def stabilised(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` rewritten for stable evaluation with NumPy (equal everywhere it is defined)."""
     expr = bottom_up(expr, _node)
     expr = bottom_up(expr, _node)  # a rewrite can expose another (1 − σ inside a log)
-    return optimize(expr, [log1p_opt, expm1_opt])
+    rewrites = [rule for rule, head in ((log1p_opt, log), (expm1_opt, exp)) if expr.has(head)]
+    if not rewrites:
+        return expr
+    return attempt(lambda: optimize(expr, rewrites), expr, OPTIMIZE_SECONDS)

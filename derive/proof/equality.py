@@ -110,6 +110,19 @@ def numerically_equal(
     return True if agreeing >= 3 else None
 
 
+def real_somewhere(expr: sympy.Expr, tries: int = 24, seed: int = SEED) -> bool:
+    """Whether ``expr`` has a finite real value at one of some seeded random points."""
+    unknowns = unknown_values([expr])
+    expr = expr.xreplace(unknowns)
+    symbols = sorted(expr.free_symbols, key=str)
+    rng = random.Random(seed)
+    for scale in SCALES[:2]:
+        for _ in range(tries // 2):
+            if value_at(expr, random_point(symbols, rng, scale)) is not None:
+                return True
+    return False
+
+
 def _holds(where: sympy.Basic, point: dict) -> bool:
     """Whether the condition ``where`` is true at ``point`` (False where it cannot tell:
     a comparison of numbers that are not real, say)."""

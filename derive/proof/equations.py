@@ -45,8 +45,10 @@ def solutions(equation: sympy.Expr, var: sympy.Symbol, seconds: float = 1.0) -> 
 
 
 def at(expr: sympy.Basic, solution) -> sympy.Basic:
-    """``expr`` where ``solution`` (symbol, value) holds."""
+    """``expr`` where ``solution`` (symbol, value) holds: NaN where it has no value there
+    (log 0), false for a condition that cannot hold there (log y > 0 at y = 0)."""
     if solution is None:
         return expr
     symbol, value = solution
-    return evaluated(expr.xreplace({symbol: value}))
+    undefined = sympy.false if isinstance(expr, sympy.logic.boolalg.Boolean) else sympy.nan
+    return attempt(lambda: evaluated(expr.xreplace({symbol: value})), undefined)

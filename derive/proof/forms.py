@@ -55,9 +55,12 @@ def switch_value(atom: sympy.Expr, positive: bool) -> sympy.Expr:
 
 
 def value_at_kink(atom: sympy.Expr) -> sympy.Expr | None:
-    """The value a step (sign, H) takes at its kink by convention; None for other switches."""
-    at_kink = entry_for(atom).switch.at_kink
-    return None if at_kink is None else at_kink(atom)
+    """The value a step (sign, H) takes at its kink by convention; None for anything else
+    (another switch, or a step SymPy has already evaluated to a number)."""
+    entry = entry_for(atom)
+    if entry is None or entry.switch is None or entry.switch.at_kink is None:
+        return None
+    return entry.switch.at_kink(atom)
 
 
 def switches(expr: sympy.Expr) -> list:

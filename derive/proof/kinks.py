@@ -26,26 +26,46 @@ DEFAULT_CONVENTION = "sign(0) = 0, H(0) = 1/2"
 def analyse_kinks(
     found: list[FoundKink], result: sympy.Expr, var: sympy.Symbol, loss: sympy.Expr, budget: Budget
 ) -> tuple[Kink, ...]:
-    """The kinks of d(loss)/d(var) that matter: each with its condition and subgradient."""
+    """The kinks of d(loss)/d(var) that matter: each with its condition and subgradient.
+    Each kink's analysis gets a slice of the proof budget; one that runs out of it (a max of
+    many arguments) is reported without its subgradient."""
     kinks: list[Kink] = []
     seen: set = set()
     for item in found:
         check()
-        kink = _analyse(item, result, var, loss, budget)
+        where = _where(item, var)
+        if where is None:
+            continue
+        condition, solution, region = where
+        late = Kink(condition, item.source, item.spec.kind, note=_OUT_OF_TIME)
+        kink = attempt(
+            lambda item=item, where=where: _analyse(item, *where, result, var, loss, budget),
+            late,
+            budget.next_slice(),
+        )
         if kink is not None and kink.condition not in seen:
             seen.add(kink.condition)
             kinks.append(kink)
     return tuple(kinks)
 
 
-def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
-    spec = item.spec
-    solution = linear_solution(spec.where, var)
+_OUT_OF_TIME = "derive ran out of time for the subgradient here"
+
+
+def _where(item: FoundKink, var):
+    """The kink's condition as the user would write it (with the region of the cases it
+    sits in), the solution of its equation, and that region; None when it is in no region."""
+    solution = linear_solution(item.spec.where, var)
     region = at(item.region, solution)
     if region == sympy.false:
         return None
-    equation = tidy_equation(spec.where)
+    equation = tidy_equation(item.spec.where)
     condition = equation if region == sympy.true else sympy.And(equation, region, evaluate=False)
+    return condition, solution, region
+
+
+def _analyse(item: FoundKink, condition, solution, region, result, var, loss, budget: Budget):
+    spec = item.spec
     if spec.kind == "jump":
         return Kink(condition, item.source, "jump", note="the function jumps here")
     if spec.kind == "join":
@@ -58,6 +78,7 @@ def _analyse(item: FoundKink, result, var, loss, budget: Budget) -> Kink | None:
             return None  # both sides agree: differentiable after all (|x|³ at 0)
     elif spec.choices and any(result.has(atom) for atom, _ in spec.choices):
         at_zero = {atom: value_at_kink(atom) for atom, _ in spec.choices}
+        at_zero = {atom: value for atom, value in at_zero.items() if value is not None}
         chosen = at(result.xreplace(dict(spec.choices)), solution)
         if not chosen.has(T):
             return None  # every choice gives the same slope: differentiable there
@@ -93,7 +114,12 @@ def _one_sided(result: sympy.Expr, where: sympy.Expr):
     if not atoms:
         return None
     sides = tuple(
-        evaluated(result.xreplace({a: switch_value(a, side * o > 0) for a, o in atoms}))
+        attempt(  # NaN where a side has no value (log 0 inside a min, say)
+            lambda side=side: evaluated(
+                result.xreplace({a: switch_value(a, side * o > 0) for a, o in atoms})
+            ),
+            sympy.nan,
+        )
         for side in (1, -1)
     )
     at_zero = {a: value_at_kink(a) for a, _ in atoms if value_at_kink(a) is not None}

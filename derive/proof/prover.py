@@ -19,7 +19,7 @@ import time
 
 import sympy
 
-from derive.deadline import check
+from derive.deadline import attempt, check
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Step
 from derive.proof.equality import is_zero, numerically_equal, reference_derivative
 
@@ -51,15 +51,19 @@ class Prover:
         self.references: dict[tuple, sympy.Expr] = {}
         self.verified: dict[int, tuple[Step, Step]] = {}
 
-    def reference(self, expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
-        """SymPy's own derivative of ``expr`` (computed once per expression and variable)."""
+    def reference(self, expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr | None:
+        """SymPy's own derivative of ``expr`` (computed once per expression and variable);
+        None when SymPy cannot differentiate it (a function of a value that is not real)."""
         key = (expr, var)
         if key not in self.references:
-            self.references[key] = reference_derivative(expr, var)
+            self.references[key] = attempt(lambda: reference_derivative(expr, var), None)
         return self.references[key]
 
-    def equal(self, claimed: sympy.Expr, reference: sympy.Expr) -> str:
-        """proved, checked or failed: ``claimed`` against ``reference``."""
+    def equal(self, claimed: sympy.Expr, reference: sympy.Expr | None) -> str:
+        """proved, checked or failed: ``claimed`` against ``reference`` (failed when there is
+        no reference to compare with)."""
+        if reference is None:
+            return FAILED
         if is_zero(claimed - reference, self.budget.next_slice()):
             return PROVED
         if numerically_equal(claimed, reference):
@@ -84,6 +88,8 @@ class Prover:
         symbols (Δ + s_c − s > 0 with s = Δ + s_c − p, p > 0), so that SymPy's own derivative
         resolves its switches by itself; else at random points of the region."""
         reference = self.reference(expr, var)
+        if reference is None:
+            return FAILED
         for inside in (_solved_inside(where), _named_inside(where)):
             if inside is not None:
                 gap = (value - reference).xreplace(inside)

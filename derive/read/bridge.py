@@ -8,6 +8,7 @@ exponentially with nested braces); its errors come back with the column in the i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sympy
@@ -93,17 +94,24 @@ def _caret_column(message: str) -> int | None:
 
 
 def refuse_huge_power(base, exponent, source: str) -> None:
-    if base.is_Number and exponent.is_Number and exponent.is_Integer and abs(exponent) > 1:
-        magnitude = abs(base)
-        if magnitude not in (0, 1):
-            digits = float(abs(exponent)) * abs(float(sympy.log(magnitude, 10).evalf(5)))
-            if digits > MAX_DIGITS:
-                raise ParseError(
-                    f"a number in the loss would have about {digits:.3g} digits; "
-                    f"derive refuses numbers over {MAX_DIGITS} digits",
-                    source,
-                    0,
-                )
+    """Refuse a power whose exact value would have more than MAX_DIGITS digits, before SymPy
+    builds it: 2^{15000}, (2x)^{15000} (SymPy writes 2^15000·x^15000), √2^{100000}."""
+    if not (exponent.is_Number and abs(exponent) > 1):
+        return
+    coefficient = base if base.is_number else base.as_coeff_Mul()[0]
+    if coefficient.is_Float or not coefficient.is_number:
+        return  # a float power is a float; a symbol's power is no number
+    magnitude = abs(complex(sympy.N(coefficient, 5)))
+    if magnitude in (0.0, 1.0) or not math.isfinite(magnitude):
+        return
+    digits = float(abs(exponent)) * abs(math.log10(magnitude))
+    if digits > MAX_DIGITS:
+        raise ParseError(
+            f"a number in the loss would have about {digits:.3g} digits; "
+            f"derive refuses numbers over {MAX_DIGITS} digits",
+            source,
+            0,
+        )
 
 
 def is_placeholder(text: str) -> bool:

@@ -82,6 +82,7 @@ DELIMITER_COMMANDS = {
     "rparen": ("close", "("),
 }  # fmt: skip
 OPENERS = {"(": ")", "[": "]", "{": "}"}
+DIGITS = frozenset("0123456789")  # ASCII: "²".isdigit() is true, but it is no digit to \d
 CLOSERS = {v: k for k, v in OPENERS.items()}
 
 
@@ -127,12 +128,25 @@ def _read_braced(source: str, start: int) -> tuple[str, int]:
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
 _UNITS = "pt|em|ex|mm|cm|in|bp|mu|sp|pc|dd|cc"
 _ROW_SPACING = re.compile(rf"\*?(?:\s*\[\s*-?[\d.]+\s*(?:{_UNITS})\s*\])?")  # \\[4pt], \\*
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+
+
+SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-", strict=True))
+SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋", "0123456789+-", strict=True))
+_SCRIPT_RUN = re.compile(r"(\^?)([⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻]+)|(_?)([₀₁₂₃₄₅₆₇₈₉₊₋]+)")
+
+
+def _script(match: re.Match) -> str:
+    """x² as x^{2}, x₁ as x_{1}; x^² as x^{2} too."""
+    if match.group(2):
+        return "^{" + "".join(SUPERSCRIPTS[c] for c in match.group(2)) + "}"
+    return "_{" + "".join(SUBSCRIPTS[c] for c in match.group(4)) + "}"
 
 
 def normalise_unicode(text: str) -> str:
-    """Replace the Unicode mathematics people paste (−, ·, α, ≤, …) by LaTeX, keeping columns
-    meaningful by padding nothing: callers report columns in the normalised text."""
+    """Replace the Unicode mathematics people paste (−, ·, α, ≤, x², x₁, …) by LaTeX; callers
+    report columns in the normalised text."""
+    text = _SCRIPT_RUN.sub(_script, text)
     return "".join(UNICODE.get(ch, ch) for ch in text)
 
 
@@ -157,10 +171,10 @@ def tokenize(source: str, claim: bool = False) -> list[Token]:
         elif ch.isascii() and ch.isalpha():
             tokens.append(Token("letter", ch, i, i + 1))
             i += 1
-        elif ch.isdigit() and _takes_one_digit(tokens):
+        elif ch in DIGITS and _takes_one_digit(tokens):
             tokens.append(Token("number", ch, i, i + 1))  # x^23 is x^2 3, \frac12 is 1/2
             i += 1
-        elif ch.isdigit() or (ch == "." and i + 1 < n and source[i + 1].isdigit()):
+        elif ch in DIGITS or (ch == "." and i + 1 < n and source[i + 1] in DIGITS):
             m = _NUMBER.match(source, i)
             tokens.append(Token("number", m.group(), i, m.end()))
             i = m.end()

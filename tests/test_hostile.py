@@ -1,0 +1,111 @@
+"""Trustworthy under every input: each reproducer of a crash, a runaway or an unclean error is
+answered or refused with a message (exit status 2), within its time, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import derive
+from cli import main
+
+ROOT = Path(__file__).parent.parent
+
+CRASHES = [
+    # (id, command line): each once crashed with a traceback
+    ("superscript-two", ["grad", "x²"]),
+    ("caret-superscript-two", ["grad", "x^²"]),
+    ("never-real", ["grad", r"\max(\exp(\log_2(\log(\sigma(w)))), 5)"]),
+    (
+        "condition-undefined-at-the-kink",
+        ["grad", r"\begin{cases} |y| & \text{if } \log(y) > 0 \\ 0 & \text{otherwise} \end{cases}"],
+    ),
+    ("min-of-log-relu", ["grad", r"\exp(\min(\log(\operatorname{ReLU}(a)), z))"]),
+    ("min-with-a-constant", ["grad", r"\min(x, e^{a}, e - 10)"]),
+    ("zero-to-a-power", ["code", "0^{t}"]),
+    ("long-number-product", ["grad", "(2x)^{15000}"]),
+    ("long-number-root", ["grad", r"\sqrt{2}^{100000} x"]),
+    ("long-number-claim", ["check", "x", "--wrt", "x", "--claim", "(x+1)^{1000000}"]),
+    ("huge-number-root", ["grad", r"\sqrt{2}^{40000000000} x"]),
+]
+
+
+@pytest.mark.parametrize("args", [c[1] for c in CRASHES], ids=[c[0] for c in CRASHES])
+def test_no_input_crashes(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "Traceback" not in result.output and "this is a bug" not in result.output
+
+
+def _run(args, stdin=b"", timeout=60):
+    command = [sys.executable, "-c", "import cli; cli.main()", *args]
+    return subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, cwd=ROOT)
+
+
+@pytest.mark.parametrize(
+    "args,stdin,message",
+    [
+        (["grad", "@/dev/zero"], b"", "longer than 5000 characters"),
+        (["grad", "-"], b"x + " * 100_000, "longer than 5000 characters"),
+        (["grad", "-"], b"x^2 + \xff\xfe", "not UTF-8 text"),
+        (["grad", "@/no/such/file.tex"], b"", "cannot read /no/such/file.tex"),
+    ],
+    ids=["dev-zero", "endless-stdin", "invalid-utf8", "missing-file"],
+)
+def test_input_is_read_with_its_size_checked(args, stdin, message):
+    result = _run(args, stdin)
+    assert result.returncode == 2
+    assert message in result.stderr.decode() and b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/no/such/folder/out.txt", "FOLDER", "/dev/full"],
+    ids=["missing-folder", "onto-a-folder", "disk-full"],
+)
+@pytest.mark.parametrize("command", [["grad", "x^2"], ["code", "x^2"]], ids=["grad", "code"])
+def test_an_output_that_cannot_be_written_is_an_error_not_a_traceback(command, target, tmp_path):
+    target = str(tmp_path) if target == "FOLDER" else target
+    result = _run([*command, "-o", target])
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr.decode() and b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["plot", "descend"])
+def test_a_picture_that_cannot_be_written_is_an_error(command):
+    args = {
+        "plot": ["plot", "|x|", "--wrt", "x", "-o", "/no/such/folder/p.png"],
+        "descend": ["descend", "x^2", "--start", "x=1", "--plot", "/no/such/folder/p.png"],
+    }[command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "cannot write" in result.output
+
+
+def test_the_deadline_holds_in_a_worker_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    nested = r"\sigma(" * 16 + "x" + ")" * 16
+
+    def derivation():
+        started = time.monotonic()
+        try:
+            derive.gradient(nested, timeout=2)
+        except derive.DeriveError:
+            pass
+        return time.monotonic() - started
+
+    with ThreadPoolExecutor() as pool:
+        assert pool.submit(derivation).result() < 6  # 2 s, and the slack of a loaded machine
+
+
+def test_a_large_sum_is_coded_or_refused_within_the_time():
+    residuals = " + ".join(f"(w x_{{{i}}} - y_{{{i}}})^2" for i in range(20))
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["code", residuals, "--wrt", "w", "--timeout", "5"])
+    assert result.exit_code in (0, 2) and time.monotonic() - started < 12

@@ -162,16 +162,21 @@ def relu_rule(u):
     return Heaviside(u, 0)
 
 
+def _gap(a, b):
+    """a − b, its products multiplied out: τ(y − f) − (τ − 1)(y − f) is y − f."""
+    return sympy.expand_mul(a - b)
+
+
 def max_switch(args, i):
     """H(aᵢ − max of the others): 1 where aᵢ is the maximum, 1/2 at a tie of two."""
     others = args[:i] + args[i + 1 :]
-    return Heaviside(args[i] - Max(*others))
+    return Heaviside(_gap(args[i], Max(*others)))
 
 
 def min_switch(args, i):
     """H(min of the others − aᵢ): 1 where aᵢ is the minimum, 1/2 at a tie of two."""
     others = args[:i] + args[i + 1 :]
-    return Heaviside(Min(*others) - args[i])
+    return Heaviside(_gap(Min(*others), args[i]))
 
 
 def _extremum_kinks(switch):

@@ -203,3 +203,33 @@ def test_a_region_far_from_zero_is_still_verified():
     cases = r"\begin{cases} \sin x & x < \pi \\ 0 & \text{otherwise} \end{cases}"
     partial = gradient(cases, form="cases").partials[0]
     assert [c.verified for c in partial.cases] == ["proved", "proved"]
+
+
+SUBGRADIENTS = [
+    # (loss, variable, the other symbols' values): at each kink the interval of subgradients
+    # must span the derivative's one-sided limits, sampled across the kink
+    ("abs-shifted", r"|x - 2|", "x", {}),
+    ("pinball", r"\max(0.9 (y - f), -0.1 (y - f))", "f", {"y": 0.3}),
+    ("max-2x-minus-x", r"\max(2x, -x)", "x", {}),
+    ("max-au-bu", r"\max(a u, b u)", "u", {"a": 2.0, "b": -1.0}),
+    ("pinball-symbolic-tau", r"\max(\tau (y - f), (\tau - 1)(y - f))", "f", {"tau": 0.7, "y": 1}),
+    ("hinge", r"\max(0, 1 - y w)", "w", {"y": 1.5}),
+    ("relu-shifted", r"\operatorname{ReLU}(3w - 1)", "w", {}),
+    ("seed-001", r"\max(\Delta + s_c - s, 0)", "s", {"Delta": 1.0, "s_c": 0.5}),
+    ("relu-plus-max", r"\operatorname{ReLU}(x) + \max(x, 0)", "x", {}),
+    ("min-three", r"\min(x, 2 - x, 3)", "x", {}),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,var,fixed", [c[1:] for c in SUBGRADIENTS], ids=[c[0] for c in SUBGRADIENTS]
+)
+def test_subgradients_span_the_one_sided_derivatives(latex, var, fixed, tmp_path):
+    from derive.pictures import plot
+
+    picture = plot(latex, var, str(tmp_path / "kinks.png"), fixed)
+    assert picture.kinks
+    for kink in picture.kinks:
+        low, high = sorted((kink.left, kink.right))
+        assert kink.subgradient is not None
+        assert kink.subgradient == pytest.approx((low, high), abs=1e-6)

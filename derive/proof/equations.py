@@ -11,7 +11,9 @@ from derive.proof.equality import evaluated
 def tidy_equation(difference: sympy.Expr) -> sympy.Basic:
     """``difference`` = 0 written as the user would: positive terms on the left, the
     others on the right, oriented so that more terms are positive (m_x(w) = t)."""
-    terms = sympy.Add.make_args(sympy.expand(difference, deep=False))
+    expanded = attempt(lambda: sympy.expand_mul(difference), difference, 0.5)
+    _, expanded = expanded.as_content_primitive()  # 3x = 0 is x = 0
+    terms = sympy.Add.make_args(expanded)
     negative = [t for t in terms if t.could_extract_minus_sign()]
     if len(negative) * 2 > len(terms):
         terms = [-t for t in terms]
@@ -30,7 +32,8 @@ def linear_solution(equation: sympy.Expr, var: sympy.Symbol):
     for symbol in sorted(equation.free_symbols, key=lambda s: (s == var, s.name)):
         slope = sympy.diff(equation, symbol)
         if slope.is_number and slope != 0:
-            return symbol, evaluated(symbol - equation / slope)
+            value = evaluated(symbol - equation / slope)
+            return symbol, attempt(lambda: sympy.expand_mul(value), value, 0.5)
     return None
 
 

@@ -29,15 +29,17 @@ def in_form(expr: sympy.Expr, form: str | None) -> sympy.Expr:
 
 
 def orientation(arg: sympy.Expr) -> tuple[sympy.Expr, int]:
-    """``arg`` as (canonical, ±1) so that u and −u share one canonical expression."""
-    arg = evaluated(arg)
-    terms = sympy.Add.make_args(arg)
-    negative = sum(1 for t in terms if t.could_extract_minus_sign())
-    if negative * 2 > len(terms) or (
-        negative * 2 == len(terms) and terms[0].could_extract_minus_sign()
-    ):
-        return evaluated(-arg), -1
-    return arg, 1
+    """``arg`` as (canonical, ±1) so that u and −u share one canonical expression: the one
+    with more positive terms, and on a tie the first in SymPy's sort order (whatever order
+    the terms are stored in, f − y and y − f give the same answer)."""
+    arg, negated = evaluated(arg), evaluated(-arg)
+
+    def rank(expr):
+        terms = sympy.Add.make_args(expr)
+        negative = sum(1 for t in terms if t.could_extract_minus_sign())
+        return negative * 2 > len(terms), negative * 2 == len(terms), sympy.default_sort_key(expr)
+
+    return (arg, 1) if rank(arg) <= rank(negated) else (negated, -1)
 
 
 def switch_argument(atom: sympy.Expr) -> sympy.Expr | None:

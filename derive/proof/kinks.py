@@ -72,8 +72,8 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
         return _join(item, condition, var, loss, budget)
     sides = _one_sided(result, spec.where)
     if sides is not None:
-        (positive, negative), at_zero = sides
-        ends = [at(positive, solution), at(negative, solution)]
+        (below, above), at_zero = sides
+        ends = [at(below, solution), at(above, solution)]
         if is_zero(ends[0] - ends[1], budget.next_slice()):
             return None  # both sides agree: differentiable after all (|x|³ at 0)
     elif spec.choices and any(result.has(atom) for atom, _ in spec.choices):
@@ -101,11 +101,12 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
 
 
 def _one_sided(result: sympy.Expr, where: sympy.Expr):
-    """The derivative's formulas just on the positive and just on the negative side of
-    ``where`` = 0, setting every switch that turns on that surface (together: ReLU(x) and
-    max(x, 0) kink at once), and those switches' values at 0 by convention. None when no
-    two-sided switch of the result turns there."""
-    key, _ = orientation(where)
+    """The derivative's formulas just on the negative and just on the positive side of
+    ``where`` = 0 (as written: for |m − t|, where m < t and where m > t), setting every switch
+    that turns on that surface (together: ReLU(x) and max(x, 0) kink at once), and those
+    switches' values at 0 by convention. None when no two-sided switch of the result turns
+    there."""
+    key, written = orientation(where)
     atoms = []
     for atom in switches(result):
         atom_key, sign = orientation(switch_argument(atom))
@@ -116,11 +117,11 @@ def _one_sided(result: sympy.Expr, where: sympy.Expr):
     sides = tuple(
         attempt(  # NaN where a side has no value (log 0 inside a min, say)
             lambda side=side: evaluated(
-                result.xreplace({a: switch_value(a, side * o > 0) for a, o in atoms})
+                result.xreplace({a: switch_value(a, side * written * o > 0) for a, o in atoms})
             ),
             sympy.nan,
         )
-        for side in (1, -1)
+        for side in (-1, 1)
     )
     at_zero = {a: value_at_kink(a) for a, _ in atoms if value_at_kink(a) is not None}
     return sides, at_zero

@@ -33,7 +33,7 @@ def linear_solution(equation: sympy.Expr, var: sympy.Symbol):
         slope = sympy.diff(equation, symbol)
         if slope.is_number and slope != 0:
             value = evaluated(symbol - equation / slope)
-            return symbol, attempt(lambda: sympy.expand_mul(value), value, 0.5)
+            return symbol, attempt(lambda v=value: sympy.expand_mul(v), value, 0.5)
     return None
 
 

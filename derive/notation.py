@@ -59,7 +59,7 @@ def is_safe(identifier: str) -> bool:
 
 def make_safe(identifier: str) -> str:
     """``identifier`` itself when safe, else with underscores appended until it is."""
-    identifier = re.sub(r"\W", "_", identifier) or "x"
+    identifier = re.sub(r"[^A-Za-z0-9_]", "_", identifier) or "x"  # ASCII: NFKC folds nothing
     if identifier[0].isdigit():
         identifier = "x" + identifier
     while not is_safe(identifier):

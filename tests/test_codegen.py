@@ -218,7 +218,9 @@ def test_cli_check_fails_on_a_wrong_gradient(monkeypatch):
 
     original = codegen.module_source
     monkeypatch.setattr(codegen, "module_source", lambda d: original(d).replace("2*x", "3*x"))
-    monkeypatch.setattr("derive.api.Derivation.code", lambda self: codegen.module_source(self))
+    monkeypatch.setattr(
+        "derive.api.Derivation.code", lambda self, timeout=None: codegen.module_source(self)
+    )
     result = CliRunner().invoke(main, ["code", "x^2", "--check"])
     assert result.exit_code == 1
     assert "DISAGREES" in result.output
@@ -257,3 +259,42 @@ def test_a_symbol_named_math_keeps_its_name_unless_the_module_imports_math():
     assert "'math'" in derive.gradient(r"\mathit{math} x^2", wrt="x").code()
     erf = derive.gradient(r"\mathit{math} \operatorname{erf}(x)", wrt="x").code()
     assert "'math_'" in erf and "import math" in erf
+
+
+def test_no_parameter_shares_a_name_with_an_output():
+    import derive
+
+    d = derive.gradient(r"\text{dL}_{dx}^2 x", wrt=["x", r"\text{dL}_{dx}"])
+    module = d.compile()
+    assert module.PARAMETERS == ("x", "dL_dx")
+    np.testing.assert_allclose(module.gradient(3.0, 5.0), (25.0, 30.0))
+
+
+def test_control_characters_in_the_input_never_reach_the_module():
+    import derive
+
+    source = "x_{a % a comment with a NUL \x00 and \x07\n} + y"
+    code = derive.gradient(source, wrt="y").code()
+    assert "\x00" not in code and "\x07" not in code
+    compile(code, "<generated>", "exec")
+
+
+def test_every_name_in_a_module_is_an_ascii_identifier():
+    import derive
+
+    module = derive.gradient(r"\hat{y} \ell + l + \lambda x + \text{value}").compile()
+    assert all(name.isascii() and name.isidentifier() for name in module.PARAMETERS)
+    assert len(set(module.PARAMETERS)) == len(module.PARAMETERS)
+
+
+def test_a_module_takes_plain_floats_as_it_takes_arrays():
+    import warnings
+
+    import derive
+
+    module = derive.gradient("x^2 + e^{x}", wrt="x").compile()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # overflow to inf, as arrays do
+        assert module.loss(1e200) == np.inf
+        assert module.gradient(1e200) == np.inf
+    assert float(module.loss(1.0)) == pytest.approx(1 + np.e)

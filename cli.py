@@ -211,11 +211,19 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
     "--check",
     is_flag=True,
     help="Check the generated gradient against central differences at 1000 seeded random "
-    "points; report the largest relative error, and exit 1 if it exceeds 1e-6.",
+    "points where the loss is defined; report the largest relative error, and exit 1 if it "
+    "exceeds 1e-6.",
+)
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="V=LO,HI",
+    help="With --check: draw V from LO to HI (default -2 to 2). Repeat for several.",
 )
 @reading_options
 @where_option
-def code(loss, wrt, output, check, functions, log_base, timeout, where):
+def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
     """Write a Python module computing LOSS and its gradient with NumPy.
 
     The module defines PARAMETERS, WRT, SYMBOLS, loss(*PARAMETERS) and gradient(*PARAMETERS),
@@ -225,6 +233,8 @@ def code(loss, wrt, output, check, functions, log_base, timeout, where):
     if where:
         fail("--where is not supported yet")
     source = read_loss(loss)
+
+    given = intervals(ranges)
 
     def work():
         import derive
@@ -236,7 +246,11 @@ def code(loss, wrt, output, check, functions, log_base, timeout, where):
         module_code = derivation.code()
         verdict = None
         if check:
-            verdict = codecheck.check_module(derivation, codegen.compile_module(module_code))
+            from derive.read import parse_name
+
+            boxes = {parse_name(name, derivation.loss).name: box for name, box in given.items()}
+            module = codegen.compile_module(module_code)
+            verdict = codecheck.check_module(derivation, module, ranges=boxes)
         return module_code, verdict, derivation.readings
 
     module_code, verdict, readings = run_guarded(work, timeout, source)
@@ -294,6 +308,22 @@ def check(loss, wrt, claim, format_, standalone, output, functions, log_base, ti
     printed, code = run_guarded(work, timeout, source)
     emit(printed, output)
     sys.exit(code)
+
+
+def intervals(pairs) -> dict[str, tuple[float, float]]:
+    """``("x=-1,3",)`` as ``{"x": (-1.0, 3.0)}``; bad pairs end with exit status 2."""
+    boxes = {}
+    for pair in pairs:
+        name, equals, bounds = pair.partition("=")
+        low, comma, high = bounds.partition(",")
+        try:
+            box = (float(low), float(high))
+        except ValueError:
+            box = None
+        if not (equals and comma and name.strip() and box and box[0] < box[1]):
+            fail(f"--range {pair}: write V=LO,HI with LO below HI, as in --range x=-1,3")
+        boxes[name.strip()] = box
+    return boxes
 
 
 def assignments(option: str, pairs) -> dict[str, float]:

@@ -7,6 +7,8 @@ shipped checker (``derive.proof.gradient_check.check_gradient``) compares.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 from sympy.core.function import AppliedUndef
 
@@ -96,8 +98,35 @@ def check_module(
         return module.gradient(*arguments(values))
 
     rng = np.random.default_rng(seed)
-    ranges = ranges or {}
-    points = {v.name: rng.uniform(*ranges.get(v.name, (-2.0, 2.0)), n) for v in variables}
+    box = {v.name: (ranges or {}).get(v.name, (-2.0, 2.0)) for v in variables}
     wrt = [p.var.name for p in d.partials]
     with np.errstate(all="ignore"):  # points outside the loss's domain are left out, not warned
-        return check_gradient(loss, gradient, points, wrt, rtol=rtol, switches=switches)
+        points, drawn = _in_domain(loss, box, n, rng)
+        found = check_gradient(loss, gradient, points, wrt, rtol=rtol, switches=switches)
+    if drawn > n:
+        in_domain = len(next(iter(points.values()), ()))
+        note = f" ({drawn} points drawn for {in_domain} in the loss's domain)"
+        found = dataclasses.replace(found, message=found.message + note)
+    return found
+
+
+ROUNDS = 20  # batches of points drawn to find enough where the loss is defined
+
+
+def _in_domain(loss, box: dict, n: int, rng) -> tuple[dict, int]:
+    """Up to ``n`` random points of ``box`` (name → (low, high)) where the loss is finite and
+    real (σ > 0 for log σ), drawn batch by batch; and how many points were drawn."""
+    import numpy as np
+
+    kept: dict[str, list] = {name: [] for name in box}
+    found = drawn = 0
+    for _ in range(ROUNDS):
+        batch = {name: rng.uniform(low, high, n) for name, (low, high) in box.items()}
+        drawn += n
+        finite = np.broadcast_to(np.isfinite(np.asarray(loss(**batch), dtype=float)), (n,))
+        for name, values in batch.items():
+            kept[name].append(values[finite])
+        found += int(np.count_nonzero(finite))
+        if found >= n:
+            break
+    return {name: np.concatenate(parts)[:n] for name, parts in kept.items()}, drawn

@@ -298,3 +298,50 @@ def test_a_module_takes_plain_floats_as_it_takes_arrays():
         assert module.loss(1e200) == np.inf
         assert module.gradient(1e200) == np.inf
     assert float(module.loss(1.0)) == pytest.approx(1 + np.e)
+
+
+MUTANTS = [
+    r"|w x - t|",
+    r"\max(\Delta + s_c - s, 0)",
+    r"\log(1 + e^{-y(w x + b)})",
+    r"\sin(x \cos(x^3))",
+    r"\frac{(y - \mu)^2}{2 \sigma^2} + \log \sigma",
+    r"-(1-p)^2 \log p",
+]
+
+
+def _without_a_term(expr: str) -> str:
+    """The expression's last term dropped (a − b + c → a − b); a product loses a factor."""
+    import ast
+
+    node = ast.parse(expr, mode="eval").body
+    if isinstance(node, ast.BinOp):
+        return ast.unparse(node.left)
+    return f"0.5*({expr})"
+
+
+MUTATIONS = {
+    "flip-the-sign": lambda expr: f"-({expr})",
+    "off-by-a-thousandth": lambda expr: f"1.001*({expr})",
+    "drop-a-term": _without_a_term,
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS), ids=list(MUTATIONS))
+@pytest.mark.parametrize("latex", MUTANTS, ids=[f"loss-{k}" for k in range(len(MUTANTS))])
+def test_the_check_passes_right_code_and_catches_a_mutant(latex, mutation):
+    """No false alarm on the right module; a wrong one (a sign flipped, a scale off, a term
+    missing) is caught."""
+    import re
+
+    import derive
+    from derive.codecheck import check_module
+
+    d = derive.gradient(latex)
+    right = d.code()
+    assert check_module(d, compile_module(right)).ok
+    gradient = right[right.index("def gradient(") :]
+    output = re.search(r"^    (dL_d\w+) = (.+?)(  #.*)?$", gradient, re.MULTILINE)
+    mutated = right.replace(output.group(0), f"    {output.group(1)} = "
+                            f"{MUTATIONS[mutation](output.group(2))}")  # fmt: skip
+    assert not check_module(d, compile_module(mutated)).ok

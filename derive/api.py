@@ -21,7 +21,7 @@ from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
 from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
-from derive.proof.equality import real_somewhere
+from derive.proof.equality import real_somewhere, too_large_to_simplify
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
 from derive.proof.prover import Budget, Prover, weakest
@@ -235,6 +235,8 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
     the orientation the user wrote."""
     if result.has(*heads_with(lambda e: e.kinks is not None)) or sympy.count_ops(result) <= _SIMPLE:
+        return result
+    if too_large_to_simplify(result):
         return result
     simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
     new_functions = _functions(simpler) - _functions(result)

@@ -2,25 +2,25 @@
 
 A request (``derive.gradient``, a command) runs ``within(seconds)``: a deadline that the steps
 check between them (``check()``) and that caps every ``attempt``. An attempt runs SymPy work
-that may not finish (simplify, solve, refine) under an interrupter that works in any thread,
-a notebook's or a web server's included: when its time is up, a timer thread raises ``TimeUp``
-in the attempt's thread (CPython's ``PyThreadState_SetAsyncExc``), again every 10 ms while the
-work goes on, and clears any pending one as the attempt ends, so that none lands after it.
+that may not finish (simplify, solve, refine) watched by a trace function of its own thread
+(``sys.settrace``, called at each Python call): once the attempt's time is up, its next call
+raises ``TimeUp``. No signals and no other thread take part, so nothing can land after the
+attempt has ended, and it works in any thread, a notebook's or a web server's alike.
 
-``TimeUp`` is a ``BaseException``: SymPy's own ``except Exception`` clauses cannot swallow it.
+``TimeUp`` is a ``BaseException``: ``except Exception`` clauses cannot swallow it (and SymPy
+has no bare ``except:`` outside its tests).
 """
 
 from __future__ import annotations
 
-import ctypes
 import math
-import threading
+import sys
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-RETRY = 0.01  # seconds between interruptions once an attempt's time is up
 _DEADLINE: ContextVar[float] = ContextVar("derive_deadline", default=math.inf)
+_ATTEMPT_END: ContextVar[float] = ContextVar("derive_attempt_end", default=math.inf)
 
 
 class TimeUp(BaseException):
@@ -50,48 +50,9 @@ def check() -> None:
         raise TimeUp
 
 
-def _raise_in(thread: int, exception) -> None:
-    """Raise ``exception`` in the thread ``thread`` at its next bytecode (None: cancel)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), exception)
-
-
-@contextmanager
-def _interrupted_after(seconds: float):
-    """Raise TimeUp in this thread after ``seconds``, and every RETRY after that, until the
-    block ends; then cancel any TimeUp not yet delivered."""
-    thread, lock, inside = threading.get_ident(), threading.Lock(), [True]
-
-    def interrupt():
-        with lock:
-            if inside[0]:
-                _raise_in(thread, ctypes.py_object(TimeUp))
-                _start(RETRY)
-
-    def _start(delay: float) -> None:
-        timer = threading.Timer(delay, interrupt)
-        timer.daemon = True
-        timer.start()
-        timers.append(timer)
-
-    timers: list[threading.Timer] = []
-    _start(seconds)
-    try:
-        yield
-    finally:
-        while inside[0]:
-            try:  # a TimeUp may land here, before the flag is down: then leave again
-                with lock:
-                    inside[0] = False
-                    _raise_in(thread, None)
-            except TimeUp:
-                continue
-        for timer in timers:
-            timer.cancel()
-
-
 def attempt(work, fallback, seconds: float | None = None):
     """``work()``, or ``fallback`` when it runs out of ``seconds`` (never beyond the request's
-    deadline) or fails inside SymPy.
+    deadline, nor an enclosing attempt's) or fails inside SymPy.
 
     SymPy's simplifiers, solvers, refine and numeric evaluation raise assorted errors on
     unusual input (IndexError, KeyError, ValueError, "not comparable", …). For derive that
@@ -103,13 +64,28 @@ def attempt(work, fallback, seconds: float | None = None):
     limit = min(math.inf if seconds is None else seconds, remaining())
     if limit <= 0:
         return fallback
+    end = min(_ATTEMPT_END.get(), time.monotonic() + limit)
+    token = _ATTEMPT_END.set(end)
+    outer = sys.gettrace()
+
+    def watch(frame, event, arg):
+        if time.monotonic() > end:
+            raise TimeUp  # in the call the work was about to make
+        return None  # no line events: only calls are watched
+
+    if not math.isinf(end):
+        sys.settrace(watch)  # this frame is not traced: only the calls work() makes are
     try:
-        if math.isinf(limit):
-            return work()
-        with _interrupted_after(limit):
-            return work()
-    except TimeUp:
-        check()
-        return fallback
-    except Exception:  # noqa: BLE001 - see the docstring; RecursionError included
-        return fallback
+        result = work()
+    except BaseException as error:
+        sys.settrace(outer)  # first, before another Python call could meet the watcher
+        _ATTEMPT_END.reset(token)
+        if isinstance(error, TimeUp):
+            check()
+            return fallback
+        if isinstance(error, Exception):  # noqa: BLE001 - see the docstring
+            return fallback
+        raise
+    sys.settrace(outer)
+    _ATTEMPT_END.reset(token)
+    return result

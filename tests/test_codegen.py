@@ -66,7 +66,6 @@ def test_every_rule(rule, expr, var, ranges):
     assert verdict.ok and verdict.points > 100, verdict.message
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see deadline.py
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(4, 4).flatmap(trees))
 def test_random_trees(expr):

@@ -46,7 +46,6 @@ def trees(depth: int) -> st.SearchStrategy:
     return st.one_of(unary, binary)
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see deadline.py
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(4, 5).flatmap(trees))
 def test_random_trees_match_sympy(expr):

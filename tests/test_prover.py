@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -71,10 +72,15 @@ def test_is_zero_gives_up_within_its_time():
     assert time.monotonic() - started < 5
 
 
+def _step() -> int:
+    return sum(range(100))
+
+
 def _spin(seconds: float) -> str:
+    """Work as SymPy does it: Python calls, one after another."""
     started = time.monotonic()
     while time.monotonic() - started < seconds:
-        sum(range(100))
+        _step()
     return "finished"
 
 
@@ -101,25 +107,24 @@ def test_attempts_nest():
     assert attempt(inner_then_more, "outer gave up", 2) == "finished"
 
 
-def test_a_swallowed_interruption_comes_again():
-    def swallowing():
-        started = time.monotonic()
-        while time.monotonic() - started < 5:
+def test_except_exception_does_not_swallow_an_interruption():
+    def guarded_loop():
+        while True:
             try:
-                sum(range(100))
-            except BaseException:  # noqa: BLE001 - code that swallows everything, on purpose
+                _spin(0.01)
+            except Exception:  # noqa: BLE001 - as SymPy's own code catches errors
                 pass
-        return "finished"
 
     started = time.monotonic()
-    assert attempt(swallowing, "gave up", 0.1) == "gave up"
-    assert time.monotonic() - started < 4
+    assert attempt(guarded_loop, "gave up", 0.1) == "gave up"
+    assert time.monotonic() - started < 2
 
 
 def test_no_interruption_lands_after_an_attempt_ends():
     for _ in range(200):
         attempt(lambda: _spin(0.001), None, 0.002)
     assert _spin(0.2) == "finished"  # nothing pending arrives here
+    assert sys.gettrace() is None or "watch" not in getattr(sys.gettrace(), "__name__", "")
 
 
 def test_the_deadline_stops_a_request_between_steps():

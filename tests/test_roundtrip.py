@@ -51,7 +51,6 @@ def test_each_step_derive_prints_reads_back_as_that_step(at_zero):
     assert parse_claim(printing.latex(expr, {}), loss) == expr
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see deadline.py
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 4).flatmap(trees))
 def test_sympy_latex_of_random_trees_reads_back(expr):

@@ -46,8 +46,22 @@ def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
     return True if attempt(lambda: _shown_zero(expr), False, seconds) else None
 
 
+MAX_EXPANDED_DEGREE = 64  # (x + 1)^1000000 is not multiplied out: it would not fit in memory
+
+
+def too_large_to_simplify(expr: sympy.Basic) -> bool:
+    """Whether SymPy's simplify could multiply out a power of a sum too high to hold: work in
+    C that no time limit interrupts, and gigabytes of coefficients."""
+    return any(
+        p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_DEGREE and p.base.is_Add
+        for p in expr.atoms(sympy.Pow)
+    )
+
+
 def _shown_zero(expr: sympy.Expr) -> bool:
     """Whether expansion, simplification or (for switches) the cases form reach 0."""
+    if too_large_to_simplify(expr):
+        return expr.is_zero is True
     flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
     if flat == 0 or sympy.simplify(expr) == 0:
         return True

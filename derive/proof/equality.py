@@ -22,11 +22,15 @@ SEED = 20261121
 def reference_derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
     """SymPy's derivative of ``expr``, computed without derive's rules for its own functions.
 
-    SymPy differentiates the jumps of sign and Heaviside into Dirac deltas; derive's
-    derivatives are the classical ones, defined off the jumps, so the deltas are dropped."""
+    SymPy differentiates the jumps of sign and Heaviside into Dirac deltas (or leaves
+    d/dx sign(g(x)) unevaluated); derive's derivatives are the classical ones, defined off the
+    jumps, where both are 0: so they are dropped."""
     derivative = sympy.diff(elementary_form(expr), var)
-    deltas = derivative.atoms(sympy.DiracDelta)
-    return derivative.xreplace({d: sympy.S.Zero for d in deltas}) if deltas else derivative
+    jumps = derivative.atoms(sympy.DiracDelta) | {
+        d for d in derivative.atoms(sympy.Derivative)
+        if isinstance(d.expr, (sympy.sign, sympy.Heaviside))
+    }  # fmt: skip
+    return derivative.xreplace({d: sympy.S.Zero for d in jumps}) if jumps else derivative
 
 
 def evaluated(expr: sympy.Basic) -> sympy.Basic:

@@ -75,7 +75,10 @@ class BridgeReading:
         args = [self.rebuild(a) for a in expr.args]
         if isinstance(expr, sympy.Pow):
             refuse_huge_power(*args, source=self.source)
-        return expr.func(*args)
+        try:
+            return expr.func(*args)
+        except (ValueError, TypeError) as error:  # a comparison SymPy makes on the way
+            raise ParseError(f"cannot form this expression: {error}", self.source, 0) from None
 
 
 def _latex2sympy(text: str):

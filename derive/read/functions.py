@@ -139,12 +139,21 @@ class FunctionReading:
                     "write its arguments out, as in \\max(a, b)",
                     head,
                 )
-            return entry.build(*args)
+            return self.built(entry, args, head)
         if len(args) != entry.arity:
             self.fail(f"{self._text(head)} takes one argument, not {len(args)}", head)
         if entry.reading is not None:
             self.note(*entry.reading)
-        return entry.build(*args)
+        return self.built(entry, args, head)
+
+    def built(self, entry, args: list, head) -> sympy.Expr:
+        """The function applied, or a clear refusal when SymPy cannot form it: a max of a
+        value that is not real (log of a negative constant), of an infinity (1/0)."""
+        try:
+            return entry.build(*args)
+        except (ValueError, TypeError) as error:
+            self.fail(f"{self._text(head)} cannot be formed here: {error}", head)
+        raise AssertionError  # unreachable
 
     def logarithm(self, args: list, base, head) -> sympy.Expr:
         """``\\log(u)`` (natural, or base 10 by the option) or ``\\log_b(u)``."""

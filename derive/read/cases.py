@@ -138,6 +138,9 @@ class CasesReading:
             if not side:
                 self.fail("a comparison is missing a side", op or ops[-1])
             values.append(self.expression(side, side[0].col, side[-1].end))
-        return sympy.And(
-            *(RELATIONS[op.text](values[j], values[j + 1]) for j, op in enumerate(ops))
-        )
+        try:
+            return sympy.And(
+                *(RELATIONS[op.text](values[j], values[j + 1]) for j, op in enumerate(ops))
+            )
+        except (TypeError, ValueError) as error:  # a comparison with 1/0, or a complex value
+            self.fail(f"this comparison cannot be made: {error}", items[0], end=items[-1].end)

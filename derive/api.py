@@ -124,7 +124,7 @@ def parse_loss(latex: str, functions: Iterable[str] = (), log_base: str = "e") -
     prover = Prover(Budget())
     notes = []
     for side in loss.restated:
-        verdict = prover.equal(side, loss.expr)
+        verdict = prover.equal(side, loss.expr, loss.expr)
         shown = printing.text(loss.expr, loss.spellings), printing.text(side, loss.spellings)
         if verdict == FAILED:
             raise DeriveError(
@@ -198,7 +198,7 @@ def derive_partial(
     simpler, verdict = _simplified(formula, step.verified, var, loss, prover)
     result = in_form(simpler, form)
     if result != simpler:
-        verdict = weakest(verdict, prover.equal(result, simpler))
+        verdict = weakest(verdict, prover.equal(result, simpler, loss.expr))
     cases = _cases(formula, var, loss, prover) if form == "cases" else ()
     if cases:
         result = sympy.Piecewise(*((c.value, c.where) for c in cases), (formula, True))
@@ -211,9 +211,10 @@ def _simplified(formula, verdict: str, var, loss: Loss, prover: Prover):
     verdict on the simpler form (which may be proved against SymPy's derivative where the
     formula itself was only checked)."""
     simpler = presentable(formula, prover.budget)
-    if simpler is formula or prover.equal(simpler, formula) != PROVED:
+    if simpler is formula or prover.equal(simpler, formula, loss.expr) != PROVED:
         return formula, verdict
-    if verdict != PROVED and prover.equal(simpler, prover.reference(loss.expr, var)) == PROVED:
+    reference = prover.reference(loss.expr, var)
+    if verdict != PROVED and prover.equal(simpler, reference, loss.expr) == PROVED:
         verdict = PROVED
     return simpler, verdict
 

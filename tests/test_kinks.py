@@ -131,6 +131,15 @@ def test_a_kink_where_the_loss_is_undefined_has_no_subgradient():
     assert kink.subgradient is None and "no finite value" in kink.note
 
 
+def test_a_kink_where_the_slope_is_infinite_has_no_subgradient():
+    """|√x| turns at x = 0, where √x has an infinite slope; where x < 0 its parts are not
+    real, so the steps are compared only where x > 0 (they were reported failed)."""
+    partial = gradient(r"\left|\sqrt{x}\right|", wrt="x").partials[0]
+    assert partial.verified in ("proved", "checked")
+    (kink,) = partial.kinks
+    assert kink.subgradient is None and "no finite value" in kink.note
+
+
 def test_a_failure_inside_sympy_refine_leaves_the_subgradient_unrefined():
     """SymPy's refine raises IndexError on this kink's region (found by the property test)."""
     cases = (
@@ -218,6 +227,9 @@ SUBGRADIENTS = [
     ("seed-001", r"\max(\Delta + s_c - s, 0)", "s", {"Delta": 1.0, "s_c": 0.5}),
     ("relu-plus-max", r"\operatorname{ReLU}(x) + \max(x, 0)", "x", {}),
     ("min-three", r"\min(x, 2 - x, 3)", "x", {}),
+    ("abs-log", r"|\log x|", "x", {}),
+    ("abs-exp-minus-one", r"|e^x - 1|", "x", {}),
+    ("max-cube", r"\max(x^3, 1)", "x", {}),
 ]
 
 

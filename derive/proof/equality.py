@@ -101,13 +101,21 @@ SCALES = (1.0, 5.0, 25.0)  # a region such as x ≥ π has no points in ±[0.2, 
 
 
 def numerically_equal(
-    a: sympy.Expr, b: sympy.Expr, points: int = 8, seed: int = SEED, where=sympy.true
+    a: sympy.Expr,
+    b: sympy.Expr,
+    points: int = 8,
+    seed: int = SEED,
+    where=sympy.true,
+    domain: sympy.Expr | None = None,
 ) -> bool | None:
     """Whether ``a`` and ``b`` agree at seeded random points (where the condition ``where``
-    holds, looking further out when it holds nowhere near 0): True if at 3 or more points and
-    never disagreeing; False on a disagreement; None when no point could be compared."""
-    unknowns = unknown_values([a, b, where])
+    holds, looking further out when it holds nowhere near 0; and where every part of
+    ``domain`` is real, since a derivative says nothing where its function is not): True if at
+    3 or more points and never disagreeing; False on a disagreement; None when no point could
+    be compared."""
+    unknowns = unknown_values([a, b, where] + ([domain] if domain is not None else []))
     a, b, where = a.xreplace(unknowns), b.xreplace(unknowns), where.xreplace(unknowns)
+    parts = possibly_complex_parts(domain.xreplace(unknowns)) if domain is not None else []
     symbols = sorted(a.free_symbols | b.free_symbols | where.free_symbols, key=str)
     rng = random.Random(seed)
     agreeing = 0
@@ -116,6 +124,8 @@ def numerically_equal(
         for _ in range(points * (3 if where is sympy.true else 4)):
             point = random_point(symbols, rng, scale)
             if not _holds(where, point):
+                continue
+            if any(value_at(part, point) is None for part in parts):
                 continue
             x, y = value_at(a, point), value_at(b, point)
             if x is None or y is None:
@@ -126,6 +136,17 @@ def numerically_equal(
             if agreeing >= points:
                 return True
     return True if agreeing >= 3 else None
+
+
+def possibly_complex_parts(expr: sympy.Expr) -> list[sympy.Expr]:
+    """The parts of ``expr`` that may not be real at a real point: roots, logs, inverse
+    trigonometric functions (the real expression |√x| has a complex part √x where x < 0)."""
+    return [
+        part
+        for part in sympy.preorder_traversal(expr)
+        if (isinstance(part, sympy.Pow) and not part.exp.is_integer)
+        or (isinstance(part, sympy.Function) and not isinstance(part, AppliedUndef))
+    ]
 
 
 def real_somewhere(expr: sympy.Expr, tries: int = 24, seed: int = SEED) -> bool:

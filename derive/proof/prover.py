@@ -59,14 +59,16 @@ class Prover:
             self.references[key] = attempt(lambda: reference_derivative(expr, var), None)
         return self.references[key]
 
-    def equal(self, claimed: sympy.Expr, reference: sympy.Expr | None) -> str:
+    def equal(
+        self, claimed: sympy.Expr, reference: sympy.Expr | None, domain: sympy.Expr | None = None
+    ) -> str:
         """proved, checked or failed: ``claimed`` against ``reference`` (failed when there is
-        no reference to compare with)."""
+        no reference to compare with), compared at points where ``domain`` is real."""
         if reference is None:
             return FAILED
         if is_zero(claimed - reference, self.budget.next_slice()):
             return PROVED
-        if numerically_equal(claimed, reference):
+        if numerically_equal(claimed, reference, domain=domain):
             return CHECKED
         return FAILED
 
@@ -77,7 +79,7 @@ class Prover:
             return known[1]
         check()
         substeps = tuple(self.verify(s) for s in step.substeps)
-        verdict = self.equal(step.result, self.reference(step.expr, step.var))
+        verdict = self.equal(step.result, self.reference(step.expr, step.var), step.expr)
         done = dataclasses.replace(step, substeps=substeps, verified=verdict)
         self.verified[id(step)] = (step, done)  # the step is kept, so its id stays unique
         return done
@@ -95,7 +97,7 @@ class Prover:
                 gap = (value - reference).xreplace(inside)
                 if is_zero(gap, self.budget.next_slice()):
                     return PROVED
-        agree = numerically_equal(value, reference, where=where)
+        agree = numerically_equal(value, reference, where=where, domain=expr)
         if agree is None:
             return UNVERIFIED
         return CHECKED if agree else FAILED

@@ -16,6 +16,7 @@ from derive.version import __version__
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
 MAX_INPUT = 5000  # characters of LaTeX, as the reader takes at most
+_started: dict[str, float] = {}  # when the command began
 
 
 def _bounded_text(stream, what: str) -> str:
@@ -49,8 +50,8 @@ def read_loss(loss: str) -> str:
 
 
 def emit(text: str, output: str | None) -> None:
-    """Write ``text`` to ``output`` (a path) or to standard output."""
-    if output:
+    """Write ``text`` to ``output`` (a path) or to standard output (no path, or ``-``)."""
+    if output and output != "-":
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as error:
@@ -65,13 +66,18 @@ def fail(message: str) -> None:
 
 
 def run_guarded(work, timeout: float, source: str):
-    """Run ``work()`` on the loss ``source`` within ``timeout`` seconds; bad input becomes a
-    message and exit status 2, never a traceback."""
+    """Run ``work()`` on the loss ``source`` within ``timeout`` seconds of the command's
+    start; bad input becomes a message and exit status 2, never a traceback."""
+    from derive.deadline import TimeUp, within
     from derive.errors import DeriveError, ParseError
-    from derive.guard import guarded
+    from derive.guard import guarded, out_of_time
 
+    spent = time.monotonic() - _started.get("at", time.monotonic())  # importing SymPy, say
     try:
-        return guarded(lambda _source: work())(source, timeout=timeout)
+        with within(max(timeout - spent, 0.0)):
+            return guarded(lambda _source: work())(source)
+    except TimeUp:
+        fail(str(out_of_time(source, timeout)))
     except ParseError as error:
         fail(error.caret())
     except DeriveError as error:
@@ -109,7 +115,10 @@ wrt_option = click.option(
     "Delta). Repeat for several. Default: every symbol, sorted.",
 )  # fmt: skip
 output_option = click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE instead of standard output."
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE instead of standard output ('-': standard output).",
 )
 where_option = click.option("--where", "where", multiple=True, hidden=True)  # a later issue
 
@@ -147,6 +156,7 @@ def main():
       derive grad '\\max(\\Delta + s_c - s, 0)' --wrt s --wrt s_c --form cases
       derive grad @loss.tex --format latex --standalone -o notes.tex
     """
+    _started["at"] = time.monotonic()  # --timeout counts from here, imports included
 
 
 @main.command(cls=LossCommand)

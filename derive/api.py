@@ -21,6 +21,7 @@ from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
 from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
+from derive.proof.domain import real_domain
 from derive.proof.equality import real_somewhere, too_large_to_simplify
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
@@ -152,7 +153,7 @@ def derivation_of(
     differentiator = differentiator or Differentiator(taken, loss.fractions)
     prover = Prover(Budget())
     partials = tuple(derive_partial(loss, var, form, differentiator, prover) for var in variables)
-    return Derivation(loss, partials, form, options or {})
+    return Derivation(loss, partials, form, options or {}, real_domain(loss.expr))
 
 
 def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
@@ -187,12 +188,13 @@ def derive_partial(
         derived = differentiator.derive(loss.expr, var)
     except UnknownHead as error:
         raise DeriveError(str(error)) from None
+    except (ValueError, TypeError):  # SymPy's H of a value that is not real, say
+        if not real_somewhere(loss.expr):
+            raise _never_real(loss) from None
+        raise
     step = prover.verify(derived.step)
     if prover.reference(loss.expr, var) is None and not real_somewhere(loss.expr):
-        raise DeriveError(
-            f"{printing.text(loss.expr, loss.spellings)} has no real value at any point tried "
-            "(a logarithm of a negative number, say): derive differentiates real functions"
-        )
+        raise _never_real(loss)
     formula = step.result
     kinks = analyse_kinks(list(derived.kinks), formula, var, loss.expr, prover.budget)
     simpler, verdict = _simplified(formula, step.verified, var, loss, prover)
@@ -204,6 +206,13 @@ def derive_partial(
         result = sympy.Piecewise(*((c.value, c.where) for c in cases), (formula, True))
         verdict = weakest(verdict, *(c.verified for c in cases))
     return Partial(var, step, result, kinks, cases, verdict, formula=simpler)
+
+
+def _never_real(loss: Loss) -> DeriveError:
+    return DeriveError(
+        f"{printing.text(loss.expr, loss.spellings)} has no real value at any point tried "
+        "(a logarithm of a negative number, say): derive differentiates real functions"
+    )
 
 
 def _simplified(formula, verdict: str, var, loss: Loss, prover: Prover):

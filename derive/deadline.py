@@ -4,8 +4,11 @@ A request (``derive.gradient``, a command) runs ``within(seconds)``: a deadline 
 check between them (``check()``) and that caps every ``attempt``. An attempt runs SymPy work
 that may not finish (simplify, solve, refine) watched by a trace function of its own thread
 (``sys.settrace``, called at each Python call): once the attempt's time is up, its next call
-raises ``TimeUp``. No signals and no other thread take part, so nothing can land after the
-attempt has ended, and it works in any thread, a notebook's or a web server's alike.
+raises ``TimeUp`` (a generator's next line; never inside a generator being closed, a
+finalizer or a garbage collector callback, where Python would print the exception as
+"ignored" and switch the trace function off, so that the attempt ran on unwatched). No
+signals and no other thread take part, so nothing can land after the attempt has ended, and
+it works in any thread, a notebook's or a web server's alike.
 
 ``TimeUp`` is a ``BaseException``: ``except Exception`` clauses cannot swallow it (and SymPy
 has no bare ``except:`` outside its tests).
@@ -13,6 +16,8 @@ has no bare ``except:`` outside its tests).
 
 from __future__ import annotations
 
+import gc
+import inspect
 import math
 import sys
 import time
@@ -21,6 +26,26 @@ from contextvars import ContextVar
 
 _DEADLINE: ContextVar[float] = ContextVar("derive_deadline", default=math.inf)
 _ATTEMPT_END: ContextVar[float] = ContextVar("derive_attempt_end", default=math.inf)
+
+
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _unheard(frame) -> bool:
+    """Whether an exception raised in ``frame`` would be lost: Python prints it as "ignored"
+    and switches the trace function off when it escapes a finalizer (``__del__``), a garbage
+    collector callback (as Hypothesis installs) or a generator being closed."""
+    if isinstance(sys.exc_info()[1], GeneratorExit):
+        return True
+    callbacks = {
+        getattr(getattr(callback, "__func__", callback), "__code__", None)
+        for callback in gc.callbacks
+    }
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or frame.f_code in callbacks:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class TimeUp(BaseException):
@@ -68,10 +93,30 @@ def attempt(work, fallback, seconds: float | None = None):
     token = _ATTEMPT_END.set(end)
     outer = sys.gettrace()
 
+    # A generator's frame is entered again each time it resumes, and also when it is closed
+    # as it is collected, where an exception is "ignored" and printed on stderr: so a
+    # generator raises at its next line instead, and nothing raises while one is closing.
+    closing: list = []
+
     def watch(frame, event, arg):
-        if time.monotonic() > end:
-            raise TimeUp  # in the call the work was about to make
-        return None  # no line events: only calls are watched
+        if time.monotonic() <= end or closing or _unheard(frame):
+            return None  # no line events: only calls are watched
+        if frame.f_code.co_flags & _RESUMABLE:
+            return resumed
+        raise TimeUp  # in the call the work was about to make
+
+    def resumed(frame, event, arg):
+        if event == "exception" and issubclass(arg[0], GeneratorExit):
+            closing.append(frame)
+            return finishing
+        if event == "line":
+            raise TimeUp
+        return resumed
+
+    def finishing(frame, event, arg):
+        if event == "return":
+            closing.remove(frame)
+        return finishing
 
     if not math.isinf(end):
         sys.settrace(watch)  # this frame is not traced: only the calls work() makes are

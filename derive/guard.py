@@ -19,6 +19,14 @@ from derive.errors import DeriveError
 DEFAULT_TIMEOUT = 10.0
 
 
+def out_of_time(subject, timeout: float) -> DeriveError:
+    """The error for a request about ``subject`` (LaTeX, or a loss) that ran out of time."""
+    return DeriveError(
+        f"gave up on {_subject((subject,) if subject is not None else ())} after {timeout:g} s: "
+        "too large to derive in time (a longer timeout may help)"
+    )
+
+
 def _subject(args) -> str:
     """The input a call was about, for a message: its LaTeX, shortened."""
     if not args:
@@ -33,8 +41,9 @@ def guarded(function):
 
     @functools.wraps(function)
     def call(*args, timeout: float | None = None, **kwargs):
+        inherited = timeout is None and not math.isinf(remaining())
         if timeout is None:
-            timeout = DEFAULT_TIMEOUT if math.isinf(remaining()) else max(remaining(), 0.0)
+            timeout = max(remaining(), 0.0) if inherited else DEFAULT_TIMEOUT
         elif not (isinstance(timeout, (int, float)) and timeout > 0):
             raise DeriveError(f"the timeout must be a positive number of seconds, not {timeout}")
         try:
@@ -43,10 +52,9 @@ def guarded(function):
         except DeriveError:
             raise
         except TimeUp:
-            raise DeriveError(
-                f"gave up on {_subject(args)} after {timeout:g} s: too large to derive in time "
-                "(a longer timeout may help)"
-            ) from None
+            if inherited:
+                raise  # the caller's deadline: the caller says how long it gave
+            raise out_of_time(args[0] if args else None, timeout) from None
         except RecursionError:
             raise DeriveError(f"{_subject(args)} is nested too deeply") from None
         except MemoryError:

@@ -169,6 +169,7 @@ class Derivation:
     partials: tuple[Partial, ...]
     form: str | None = None
     options: dict = field(default_factory=dict)
+    domain: tuple[sympy.Basic, ...] = ()  # where the loss is real, when not everywhere
 
     @property
     def source(self) -> str:

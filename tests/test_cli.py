@@ -187,6 +187,13 @@ def test_a_loss_may_start_with_a_minus_sign(args, tmp_path):
     assert "No such option" not in result.output
 
 
+def test_an_output_of_dash_is_standard_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("grad", "x^2", "-o", "-")
+    assert result.exit_code == 0 and "Result: d/dx x^2 = 2x" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_cross_entropy_as_written():
     result = run("grad", CROSS_ENTROPY, "--wrt", "p")
     assert result.exit_code == 0

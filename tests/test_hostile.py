@@ -32,6 +32,16 @@ CRASHES = [
     ("long-number-root", ["grad", r"\sqrt{2}^{100000} x"]),
     ("long-number-claim", ["check", "x", "--wrt", "x", "--claim", "(x+1)^{1000000}"]),
     ("huge-number-root", ["grad", r"\sqrt{2}^{40000000000} x"]),
+    # found by bench/fuzz.py
+    ("positive-part-of-log-zero", ["grad", r"[\log(0)]_+"]),
+    ("positive-part-of-log-minus-one", ["grad", r"[\max\{0, y - \sigma\} [\log(-1)]_+]_+"]),
+    (
+        "never-real-heaviside",
+        [
+            "grad",
+            r"\max(-\frac{\sin^{-1}(1.5)}{\max(z, \hat{y})}, \max(e, \lambda), 0) (\exp(y))^{-1}",
+        ],
+    ),
 ]
 
 
@@ -109,3 +119,12 @@ def test_a_large_sum_is_coded_or_refused_within_the_time():
     started = time.monotonic()
     result = CliRunner().invoke(main, ["code", residuals, "--wrt", "w", "--timeout", "5"])
     assert result.exit_code in (0, 2) and time.monotonic() - started < 12
+
+
+def test_a_command_that_runs_out_of_time_says_the_time_it_was_given():
+    """The CLI's clock starts with the command (importing SymPy counts); the message names
+    the --timeout given, not what was left of it when the derivation began."""
+    nested = r"\sigma(" * 16 + "x" + ")" * 16
+    result = CliRunner().invoke(main, ["grad", nested, "--timeout", "0.5"])
+    assert result.exit_code == 2
+    assert "after 0.5 s: too large to derive in time" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 
@@ -125,6 +126,73 @@ def test_no_interruption_lands_after_an_attempt_ends():
         attempt(lambda: _spin(0.001), None, 0.002)
     assert _spin(0.2) == "finished"  # nothing pending arrives here
     assert sys.gettrace() is None or "watch" not in getattr(sys.gettrace(), "__name__", "")
+
+
+def _helper():
+    return 1
+
+
+def _generator_with_cleanup():
+    try:
+        yield from range(10)
+    finally:
+        _helper()
+        _helper()
+
+
+def _plain_generator():
+    yield from range(10)
+
+
+def _collecting(make):
+    """Starts generators and lets them be collected half-way, as SymPy's genexprs are."""
+
+    def work():
+        started = []
+        ends = time.monotonic() + 2  # a lost interruption shows as "finished", not a hang
+        while time.monotonic() < ends:
+            generator = make()
+            next(generator)
+            started.append(generator)
+            if len(started) > 50:
+                started.clear()  # each is closed here: GeneratorExit inside it
+        return "finished"
+
+    return work
+
+
+class _Finalized:
+    def __del__(self):
+        _helper()
+
+
+def _cycle():
+    """An object the garbage collector frees (running ``__del__`` and the gc callbacks)."""
+    node = [_Finalized()]
+    node.append(node)
+    return iter([node])
+
+
+def _gc_callback(phase, info):
+    _helper()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_plain_generator, _generator_with_cleanup, lambda: (i for i in range(10)), _cycle],
+    ids=["generator", "generator-with-finally", "genexpr", "finalizer-and-gc-callback"],
+)
+def test_an_interruption_never_lands_where_it_would_be_lost(make, monkeypatch):
+    """An exception raised while a generator is closed, in a finalizer or in a garbage
+    collector callback is "ignored" (printed on stderr) and switches the watcher off: the
+    attempt must end at the next call where it is heard instead."""
+    ignored = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    monkeypatch.setattr(gc, "callbacks", [*gc.callbacks, _gc_callback])
+    with within(10):
+        for _ in range(30):
+            assert attempt(_collecting(make), "gave up", 0.005) == "gave up"
+    assert ignored == []
 
 
 def test_the_deadline_stops_a_request_between_steps():

@@ -27,7 +27,8 @@ def render(d: Derivation) -> str:
     body = [f"<p><strong>Loss</strong> {math(d.expr)}</p>", "<ul>"]
     for reading in d.readings:
         body.append(f"<li>{_inline(reading.math)} {html.escape(reading.text)}</li>")
-    body.append("<li>every symbol is real</li></ul>")
+    reals = layout.reals_sentence(d).render(math, html.escape)
+    body.append(f"<li>{reals}</li></ul>")
     for p in d.partials:
         rows = " \\\\\n".join(latex.aligned_rows(d, p))
         chain = _display(r"\begin{aligned}" + rows + r"\end{aligned}")

@@ -61,6 +61,7 @@ def as_dict(d: Derivation) -> dict:
         "symbols": {name: d.spellings.get(name, name) for name in sorted(names)},
         "gradient": {p.var.name: _partial(d, p) for p in d.partials},
         "functions": functions,
+        "real_where": [_sympy(c) for c in d.domain],
         "notes": [str(r) for r in d.readings],
         "readings": [f"{r.math} {r.text}" for r in d.readings],
         "conventions": {"sign(0)": "0", "Heaviside(0)": "1/2", "ReLU'(0)": "0", "log": log},

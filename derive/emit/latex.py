@@ -85,7 +85,8 @@ def sentence(d: Derivation, s: layout.Sentence) -> str:
 def reading(d: Derivation) -> list[str]:
     """Sentences on how the input was read, and the conventions."""
     lines = [f"${r.math}$ {prose(r.text)}." for r in d.readings]
-    lines.append("Every symbol is real.")
+    reals = sentence(d, layout.reals_sentence(d))
+    lines.append(reals[0].upper() + reals[1:] + ".")
     if _has_kinks(d):
         lines.append(
             r"At a kink derive uses $\operatorname{sign}(0) = 0$, $H(0) = \tfrac{1}{2}$ "

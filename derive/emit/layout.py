@@ -176,6 +176,18 @@ class Sentence:
         return "".join(prose(p) if isinstance(p, str) else math(p) for p in self.parts)
 
 
+def reals_sentence(d: Derivation) -> Sentence:
+    """Every symbol is real; and where the loss is real when that is not everywhere (|√x|
+    is real only where x ≥ 0: its derivatives are taken there)."""
+    if not d.domain:
+        return Sentence(("every symbol is real",))
+    parts: list = ["every symbol is real; the loss is real only where "]
+    for k, condition in enumerate(d.domain):
+        parts += [", " if 0 < k < len(d.domain) - 1 else " and " if k else "", condition]
+    parts.append(", and its derivatives are taken there")
+    return Sentence(tuple(p for p in parts if p != ""))
+
+
 def kink_sentence(kink: Kink) -> Sentence:
     """What to say about one kink."""
     if kink.kind == "jump":

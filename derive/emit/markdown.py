@@ -16,7 +16,8 @@ def render(d: Derivation) -> str:
     out = [f"**Loss** ${name}{latex.math(d, d.expr)}$", ""]
     for reading in d.readings:
         out.append(f"- ${reading.math}$ {_escape(reading.text)}")
-    out.append("- every symbol is real")
+    reals = layout.reals_sentence(d)
+    out.append("- " + reals.render(lambda e: f"${latex.math(d, e)}$", _escape))
     if any(p.kinks for p in d.partials):
         out.append(
             r"- at a kink: $\operatorname{sign}(0) = 0$, $H(0) = \tfrac{1}{2}$ (a tie in max or "

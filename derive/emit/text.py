@@ -65,7 +65,7 @@ def render(d: Derivation) -> str:
     out = [f"Loss: {name}{math(d, d.expr)}"]
     for reading in d.readings:
         out.append(f"  {reading}")
-    out.append("  every symbol is real")
+    out.append("  " + layout.reals_sentence(d).render(lambda e: math(d, e)))
     if any(p.kinks for p in d.partials):
         out.append(
             "  at a kink: sign(0) = 0; H(0) = 1/2 (a tie in max or min splits the gradient "

@@ -149,7 +149,10 @@ class ExpressionReading:
             self.fail("unexpected group", group)
         after = k + 1
         if _positive_part(items, after) and group.kind in ("(", "[", "|"):
-            value = sympy.Max(self.expression(group.items, group.col, group.end), 0)
+            try:
+                value = sympy.Max(self.expression(group.items, group.col, group.end), 0)
+            except (ValueError, TypeError) as error:  # the positive part of log(0), say
+                self.fail(f"[u]_+ cannot be formed here: {error}", group)
             self.note(r"[u]_+", "is the positive part, max(u, 0)", "[u]₊")
             after += 2
         fragment.add(self.placeholder(value), group.col, operand=True)

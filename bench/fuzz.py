@@ -7,7 +7,11 @@ through the API under its deadline, and sorted into
 * over-time: the call took longer than its deadline and a second of slack;
 * wrong: a partial derivative disagrees with SymPy's own derivative at a point.
 
-    python bench/fuzz.py --count 100000 [--seed 1] [--timeout 10] [--workers 2]
+    python bench/fuzz.py --count 100000 [--seed 1] [--timeout 10] [--workers 2] [--journal F]
+
+With ``--journal F`` each result is recorded as it comes; running the same command again
+resumes where the last run stopped (only with the same seed, count, timeout and code), so a
+campaign longer than a working session is still one campaign.
 
 Exit status 1 when anything crashed, ran over time or was wrong.
 """
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
+import json
 import multiprocessing
 import random
 import sys
@@ -65,9 +71,52 @@ def classify(latex: str, timeout: float) -> tuple[str, str, float]:
     return category, detail, seconds
 
 
-def _job(task: tuple[str, float]) -> tuple[str, str, str, float]:
-    latex, timeout = task
-    return (latex, *classify(latex, timeout))
+def _job(task: tuple[int, str, float]) -> tuple[int, str, str, str, float]:
+    index, latex, timeout = task
+    return (index, latex, *classify(latex, timeout))
+
+
+def code_fingerprint() -> str:
+    """A hash of the code under test (derive/, rules/, cli.py) and of the fuzzer and its
+    grammar: a journal is resumed only by the code that began it."""
+    root = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(
+        [
+            *root.glob("derive/**/*.py"),
+            *root.glob("rules/**/*.py"),
+            *(root / name for name in ("cli.py", "bench/fuzz.py", "tests/latex_grammar.py")),
+        ]
+    ):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def open_journal(path: Path, header: dict) -> tuple[dict[int, tuple], object]:
+    """The results a journal already holds (index -> (latex, category, detail, seconds)) and
+    the journal open for appending; a journal of another campaign or other code is refused."""
+    done: dict[int, tuple] = {}
+    if path.exists() and path.stat().st_size:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        found = json.loads(lines[0])
+        if found != header:
+            sys.exit(
+                f"{path} holds another campaign or was written by other code:\n"
+                f"  journal {found}\n  now     {header}"
+            )
+        for line in lines[1:]:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # the last line of a run that was killed
+                continue
+            done[row["i"]] = (row["latex"], row["category"], row["detail"], row["seconds"])
+        journal = path.open("a", encoding="utf-8")
+        if not path.read_bytes().endswith(b"\n"):
+            journal.write("\n")  # the killed run's half line stays a line of its own
+    else:
+        journal = path.open("w", encoding="utf-8")
+        journal.write(json.dumps(header) + "\n")
+    return done, journal
 
 
 def main() -> None:
@@ -79,28 +128,75 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--examples", type=int, default=5, help="inputs shown per category")
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        help="record each result here (JSON lines); run again with the same file to resume",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    tasks = [(random_input(rng), args.timeout) for _ in range(args.count)]
+    inputs = [random_input(rng) for _ in range(args.count)]
+    done: dict[int, tuple] = {}
+    journal = None
+    if args.journal:
+        header = {
+            "seed": args.seed,
+            "count": args.count,
+            "timeout": args.timeout,
+            "code": code_fingerprint(),
+        }
+        done, journal = open_journal(args.journal, header)
+        if done:
+            print(
+                f"  resuming: {len(done)} of {args.count} already in {args.journal}",
+                file=sys.stderr,
+                flush=True,
+            )
+    tasks = [(i, latex, args.timeout) for i, latex in enumerate(inputs) if i not in done]
     counts: collections.Counter = collections.Counter()
     examples: dict[str, list] = collections.defaultdict(list)
     slowest = 0.0
+
+    def record(latex: str, category: str, detail: str, seconds: float) -> None:
+        nonlocal slowest
+        counts[category] += 1
+        slowest = max(slowest, seconds)
+        if len(examples[category]) < args.examples:
+            examples[category].append((latex, detail))
+
+    for latex, category, detail, seconds in done.values():
+        record(latex, category, detail, seconds)
     started = time.monotonic()
     with multiprocessing.Pool(args.workers, maxtasksperchild=2000) as pool:
-        for n, (latex, category, detail, seconds) in enumerate(
-            pool.imap_unordered(_job, tasks, chunksize=20), start=1
-        ):
-            counts[category] += 1
-            slowest = max(slowest, seconds)
-            if len(examples[category]) < args.examples:
-                examples[category].append((latex, detail))
+        results = pool.imap_unordered(_job, tasks, chunksize=20)
+        for n, (index, latex, category, detail, seconds) in enumerate(results, start=1):
+            record(latex, category, detail, seconds)
+            if journal:
+                row = {
+                    "i": index,
+                    "latex": latex,
+                    "category": category,
+                    "detail": detail,
+                    "seconds": round(seconds, 3),
+                }
+                journal.write(json.dumps(row) + "\n")
+                journal.flush()
             if category in FINDINGS:  # shown at once: a long campaign is read while it runs
                 print(f"{category}: {latex!r}\n    {detail}", file=sys.stderr, flush=True)
             if n % 1000 == 0:
                 spent = time.monotonic() - started
-                print(f"  {n} inputs in {spent:.0f} s, {dict(counts)}", file=sys.stderr, flush=True)
+                total = n + len(done)
+                print(
+                    f"  {total} inputs ({n} in {spent:.0f} s), {dict(counts)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
     elapsed = time.monotonic() - started
-    print(f"{args.count} inputs (seed {args.seed}) in {elapsed:.0f} s, slowest {slowest:.1f} s")
+    resumed = f", {len(done)} of them from {args.journal}" if done else ""
+    print(
+        f"{args.count} inputs (seed {args.seed}{resumed}); {len(tasks)} run in {elapsed:.0f} s,"
+        f" slowest {slowest:.1f} s"
+    )
     for category in ("accepted", "refused", "crashed", "over-time", "wrong"):
         print(f"  {category:10s} {counts[category]:7d}")
     for category in FINDINGS:

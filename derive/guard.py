@@ -59,10 +59,28 @@ def guarded(function):
             raise DeriveError(f"{_subject(args)} is nested too deeply") from None
         except MemoryError:
             raise DeriveError(f"{_subject(args)} is too large: out of memory") from None
-        except Exception as error:  # noqa: BLE001 - a bug inside derive or SymPy: said so
+        except TypeError as error:
+            if not str(error).startswith(_NOT_REAL):
+                raise _bug(args, error) from error
             raise DeriveError(
-                f"derive failed on {_subject(args)}: {type(error).__name__}: {error} "
-                "(this is a bug in derive; please report it with the input)"
-            ) from error
+                f"gave up on {_subject(args)}: SymPy took {str(error)[len(_NOT_REAL) :]} for a "
+                "value that is not real and could not compare it (SymPy's checks of such a "
+                "constant can disagree with each other); write the constant as a number"
+            ) from None
+        except Exception as error:  # noqa: BLE001 - a bug inside derive or SymPy: said so
+            raise _bug(args, error) from error
 
     return call
+
+
+# SymPy's assumptions about a constant such as log(erf(10)) (erf(10) is 1 − 2·10⁻⁴⁵) depend on
+# the order in which it checks them, which it shuffles at random: one order finds the value
+# real, another not, and building an expression then raises this.
+_NOT_REAL = "Invalid comparison of non-real "
+
+
+def _bug(args, error: Exception) -> DeriveError:
+    return DeriveError(
+        f"derive failed on {_subject(args)}: {type(error).__name__}: {error} "
+        "(this is a bug in derive; please report it with the input)"
+    )

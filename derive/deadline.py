@@ -34,7 +34,8 @@ _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENE
 def _unheard(frame) -> bool:
     """Whether an exception raised in ``frame`` would be lost: Python prints it as "ignored"
     and switches the trace function off when it escapes a finalizer (``__del__``), a garbage
-    collector callback (as Hypothesis installs) or a generator being closed."""
+    collector callback (as Hypothesis installs), a weak reference's callback or a generator
+    being closed."""
     if isinstance(sys.exc_info()[1], GeneratorExit):
         return True
     callbacks = {
@@ -42,10 +43,16 @@ def _unheard(frame) -> bool:
         for callback in gc.callbacks
     }
     while frame is not None:
-        if frame.f_code.co_name == "__del__" or frame.f_code in callbacks:
+        code = frame.f_code
+        if code.co_name == "__del__" or code in callbacks or code.co_filename.endswith(_WEAKREF):
             return True
         frame = frame.f_back
     return False
+
+
+# The standard library's weak references call back when an object dies, wherever the
+# program then is (a WeakSet or WeakValueDictionary forgetting it, weakref.finalize).
+_WEAKREF = ("weakref.py", "_weakrefset.py")
 
 
 class TimeUp(BaseException):

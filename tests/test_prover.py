@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+import weakref
 
 import pytest
 import sympy
@@ -177,10 +178,40 @@ def _gc_callback(phase, info):
     _helper()
 
 
+class _Referent:
+    pass
+
+
+def _weakly_held():
+    """An object held in a WeakSet: when it dies, the set's callback runs where the
+    program then is (found by the suite: a WeakSet callback during an attempt)."""
+    held = weakref.WeakSet()
+
+    def values():
+        while True:
+            item = _Referent()
+            held.add(item)
+            yield item  # the previous item dies here, and the WeakSet forgets it
+
+    return values()
+
+
 @pytest.mark.parametrize(
     "make",
-    [_plain_generator, _generator_with_cleanup, lambda: (i for i in range(10)), _cycle],
-    ids=["generator", "generator-with-finally", "genexpr", "finalizer-and-gc-callback"],
+    [
+        _plain_generator,
+        _generator_with_cleanup,
+        lambda: (i for i in range(10)),
+        _cycle,
+        _weakly_held,
+    ],
+    ids=[
+        "generator",
+        "generator-with-finally",
+        "genexpr",
+        "finalizer-and-gc-callback",
+        "weak-reference-callback",
+    ],
 )
 def test_an_interruption_never_lands_where_it_would_be_lost(make, monkeypatch):
     """An exception raised while a generator is closed, in a finalizer or in a garbage

@@ -120,7 +120,12 @@ output_option = click.option(
     metavar="FILE",
     help="Write to FILE instead of standard output ('-': standard output).",
 )
-where_option = click.option("--where", "where", multiple=True, hidden=True)  # a later issue
+where_option = click.option(
+    "--where", "where", multiple=True, metavar="DEF",
+    help="A definition the loss uses, as LaTeX: 's = \\sigma(w x + b)' (an intermediate) or "
+    "'m_x(w) = w x' (a function). Repeat for several; the derivation goes through them as "
+    "backpropagation does.",
+)  # fmt: skip
 
 
 class LossCommand(click.Command):
@@ -189,8 +194,6 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
     LOSS is LaTeX as written in notes, such as '|m_x(w) - t|'; '-' reads it from standard
     input and '@FILE' from a file.
     """
-    if where:
-        fail("--where is not supported yet")
     if standalone and format_ != "latex":
         fail("--standalone goes with --format latex")
     source = read_loss(loss)
@@ -199,7 +202,12 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
         import derive
 
         derivation = derive.gradient(
-            source, wrt=list(wrt) or None, form=form, functions=functions, log_base=log_base
+            source,
+            wrt=list(wrt) or None,
+            form=form,
+            functions=functions,
+            log_base=log_base,
+            where=where,
         )
         if format_ == "latex":
             return derivation.latex(standalone=standalone)
@@ -240,8 +248,6 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
     vectorised over arrays. An unknown function such as m_x(w) becomes two parameters: its
     value m_x and its derivative dm_x_dw.
     """
-    if where:
-        fail("--where is not supported yet")
     source = read_loss(loss)
 
     given = intervals(ranges)
@@ -251,7 +257,7 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
         from derive import codecheck, codegen
 
         derivation = derive.gradient(
-            source, wrt=list(wrt) or None, functions=functions, log_base=log_base
+            source, wrt=list(wrt) or None, functions=functions, log_base=log_base, where=where
         )
         module_code = derivation.code()
         verdict = None
@@ -293,7 +299,8 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
 @click.option("--standalone", is_flag=True, help="With --format latex: a whole document.")
 @output_option
 @reading_options
-def check(loss, wrt, claim, format_, standalone, output, functions, log_base, timeout):
+@where_option
+def check(loss, wrt, claim, format_, standalone, output, functions, log_base, timeout, where):
     """Prove or refute that the derivative of LOSS by V is the claimed one.
 
     Exit status 0 when the claim is proved wherever the loss is differentiable; 1 when it
@@ -306,7 +313,9 @@ def check(loss, wrt, claim, format_, standalone, output, functions, log_base, ti
     def work():
         import derive.claims
 
-        verdict = derive.claims.check(source, wrt, claim, functions=functions, log_base=log_base)
+        verdict = derive.claims.check(
+            source, wrt, claim, functions=functions, log_base=log_base, where=where
+        )
         printed = {
             "text": verdict.text,
             "markdown": verdict.markdown,
@@ -412,9 +421,11 @@ class LazyProgress:
 )
 @output_option
 @reading_options
+@where_option
 def descend(
-    loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base, timeout
-):
+    loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base, timeout,
+    where,
+):  # fmt: skip
     """Run gradient descent on LOSS with its derived gradient, and say why it works.
 
     It first derives, for this loss, why -∇f is a descent direction, then steps
@@ -428,8 +439,9 @@ def descend(
         import derive.descent
 
         run = derive.descent.descend(
-            source, start_values, fixed_values, lr, steps, tol, functions, log_base, progress
-        )
+            source, start_values, fixed_values, lr, steps, tol, functions, log_base, progress,
+            where=where,
+        )  # fmt: skip
         progress.close()
         if picture:
             run.plot(picture)
@@ -456,7 +468,8 @@ def descend(
 )
 @click.option("-o", "--output", required=True, metavar="FILE.png", help="Where to write the PNG.")
 @reading_options
-def plot(loss, wrt, fixed, interval, output, functions, log_base, timeout):
+@where_option
+def plot(loss, wrt, fixed, interval, output, functions, log_base, timeout, where):
     """Draw LOSS and its derivative by V on one x axis, with each kink marked: the
     derivative's jump, the interval of subgradients, and the value by convention."""
     source = read_loss(loss)
@@ -475,7 +488,7 @@ def plot(loss, wrt, fixed, interval, output, functions, log_base, timeout):
         import derive.pictures
 
         picture = derive.pictures.plot(
-            source, wrt, output, fixed_values, bounds, functions, log_base
+            source, wrt, output, fixed_values, bounds, functions, log_base, where=where
         )
         kinks = "; ".join(f"{k.x:g}" for k in picture.kinks) or "none"
         return f"wrote {picture.path} (kinks at {kinks})\n"

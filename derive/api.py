@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import sympy
 
 from derive import printing
+from derive.chain import Chain
 from derive.deadline import attempt
 from derive.engine import Differentiator
 from derive.errors import DeriveError, ParseError
@@ -98,6 +99,7 @@ def gradient(
     form: str | None = None,
     functions: Iterable[str] = (),
     log_base: str = "e",
+    where: Iterable[str] = (),
 ) -> Derivation:
     """Derive each partial derivative of the loss ``latex`` step by step, and prove each step.
 
@@ -105,21 +107,28 @@ def gradient(
     (``Delta``); by default every free symbol, sorted. ``form``: ``sign``, ``heaviside`` or
     ``cases`` for the answer's switches. ``functions``: more names to read as functions
     (``g(w x)``). ``log_base``: ``"e"`` (``\\log`` is natural, the default) or ``"10"``.
+    ``where``: definitions the loss uses (``s = \\sigma(w x + b)``, ``m_x(w) = w x``); the
+    derivation then goes through them as backpropagation does. ``latex`` may itself be
+    several definitions, one per line, the last (or the one named L, J or \\ell) the loss.
 
     Raises ``derive.ParseError`` for LaTeX it cannot read, ``derive.DeriveError`` for other
     bad input (a ``wrt`` not in the loss, an unknown form), and a ``DeriveError`` too when
     the derivation takes longer than ``timeout`` seconds (default 10).
     """
-    loss = parse_loss(latex, tuple(functions), log_base)
-    return derivation_of(loss, wrt, form, {"log_base": log_base, "functions": tuple(functions)})
+    where = (where,) if isinstance(where, str) else tuple(where)
+    loss = parse_loss(latex, tuple(functions), log_base, where)
+    options = {"log_base": log_base, "functions": tuple(functions), "where": where}
+    return derivation_of(loss, wrt, form, options)
 
 
 @guarded
-def parse_loss(latex: str, functions: Iterable[str] = (), log_base: str = "e") -> Loss:
+def parse_loss(
+    latex: str, functions: Iterable[str] = (), log_base: str = "e", where: Iterable[str] = ()
+) -> Loss:
     """Read ``latex`` into a ``Loss`` (see ``derive.read.parse_loss``); the other sides of an
     ``=`` chain (``L = A = B``) are proved equal to the loss, which a note says, or refused
     when they differ: a chain whose sides differ is a typo in the notes."""
-    loss = read_loss(latex, tuple(functions), log_base)
+    loss = read_loss(latex, tuple(functions), log_base, tuple(where))
     if not loss.restated:
         return loss
     prover = Prover(Budget())
@@ -149,10 +158,13 @@ def derivation_of(
     if form is not None and form not in FORMS:
         raise DeriveError(f"form must be one of {', '.join(FORMS)}, not {form!r}")
     variables = resolve_variables(loss, wrt)
-    taken = {s.name for s in loss.expr.free_symbols}
+    taken = {s.name for s in loss.expr.free_symbols} | {d.name.name for d in loss.definitions}
     differentiator = differentiator or Differentiator(taken, loss.fractions)
     prover = Prover(Budget())
-    partials = tuple(derive_partial(loss, var, form, differentiator, prover) for var in variables)
+    chain = Chain(loss, loss.loss_symbol, differentiator, prover) if loss.definitions else None
+    partials = tuple(
+        derive_partial(loss, var, form, differentiator, prover, chain) for var in variables
+    )
     return Derivation(loss, partials, form, options or {}, real_domain(loss.expr))
 
 
@@ -170,6 +182,7 @@ def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     variables: list[sympy.Symbol] = []
     for name in names:
+        _not_an_intermediate(name, loss)
         try:
             symbol = parse_name(name, loss)
         except ParseError as error:
@@ -179,25 +192,55 @@ def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
     return variables
 
 
+def _not_an_intermediate(name: str, loss: Loss) -> None:
+    """Refuse ``--wrt`` of a defined name: the chain differentiates by the inputs."""
+    for definition in loss.definitions:
+        spelled = loss.spellings.get(definition.name.name, definition.name.name)
+        if name.strip() in (definition.name.name, spelled):
+            inputs = ", ".join(loss.spellings.get(s.name, s.name) for s in loss.symbols)
+            raise DeriveError(
+                f"--wrt {name}: {spelled} is defined ({definition.source}); derive "
+                f"differentiates by the inputs it depends on: {inputs}"
+            )
+
+
 def derive_partial(
-    loss: Loss, var: sympy.Symbol, form: str | None, differentiator: Differentiator, prover: Prover
+    loss: Loss,
+    var: sympy.Symbol,
+    form: str | None,
+    differentiator: Differentiator,
+    prover: Prover,
+    chain: Chain | None = None,
 ) -> Partial:
     """One variable's derivative: steps, their proofs, kinks, and the requested form; every
-    expression shown is proved equal to SymPy's own derivative (or marked as not)."""
+    expression shown is proved equal to SymPy's own derivative (or marked as not). With a
+    chain of definitions the steps go through it, and the result is in the inputs."""
     try:
-        derived = differentiator.derive(loss.expr, var)
+        if chain is not None:
+            step, found = chain.partial(var)
+        else:
+            derived = differentiator.derive(loss.expr, var)
+            step, found = prover.verify(derived.step), list(derived.kinks)
     except UnknownHead as error:
         raise DeriveError(str(error)) from None
     except (ValueError, TypeError):  # SymPy's H of a value that is not real, say
         if not real_somewhere(loss.expr):
             raise _never_real(loss) from None
         raise
-    step = prover.verify(derived.step)
     if prover.reference(loss.expr, var) is None and not real_somewhere(loss.expr):
         raise _never_real(loss)
-    formula = step.result
-    kinks = analyse_kinks(list(derived.kinks), formula, var, loss.expr, prover.budget)
-    simpler, verdict = _simplified(formula, step.verified, var, loss, prover)
+    formula, named, verdict, whole = step.result, None, step.verified, None
+    if chain is not None:
+        named = sympy.factor_terms(presentable(step.result, prover.budget))
+        if named != step.result and prover.equal(named, step.result, loss.top) != PROVED:
+            named = step.result
+        formula = chain.inputs(named)
+        # The steps prove the result (the locals by SymPy, the chain by the chain rule);
+        # it is compared with SymPy's own derivative of the whole loss besides.
+        whole = prover.equal(formula, prover.reference(loss.expr, var), loss.expr)
+        verdict = weakest(verdict, FAILED if whole == FAILED else PROVED)
+    kinks = analyse_kinks(found, formula, var, loss.expr, prover.budget)
+    simpler, verdict = _simplified(formula, verdict, var, loss, prover)
     result = in_form(simpler, form)
     if result != simpler:
         verdict = weakest(verdict, prover.equal(result, simpler, loss.expr))
@@ -205,7 +248,8 @@ def derive_partial(
     if cases:
         result = sympy.Piecewise(*((c.value, c.where) for c in cases), (formula, True))
         verdict = weakest(verdict, *(c.verified for c in cases))
-    return Partial(var, step, result, kinks, cases, verdict, formula=simpler)
+    compared = None if chain is None else whole
+    return Partial(var, step, result, kinks, cases, verdict, simpler, named, compared)
 
 
 def _never_real(loss: Loss) -> DeriveError:

@@ -100,16 +100,26 @@ class ClaimCheck:
 
 
 @guarded
-def check(latex: str, wrt: str, claim: str, functions=(), log_base: str = "e") -> ClaimCheck:
-    """Prove or refute that d(latex)/d(wrt) = claim (LaTeX, in the loss's own notation)."""
-    loss = parse_loss(latex, tuple(functions), log_base)
-    differentiator = Differentiator({s.name for s in loss.expr.free_symbols}, loss.fractions)
-    derivation = derivation_of(loss, [wrt], None, {"log_base": log_base}, differentiator)
+def check(
+    latex: str, wrt: str, claim: str, functions=(), log_base: str = "e", where=()
+) -> ClaimCheck:
+    """Prove or refute that d(latex)/d(wrt) = claim (LaTeX, in the loss's own notation;
+    with definitions ``where``, the claim may use their names: (s − y) x for s = σ(w x))."""
+    where = (where,) if isinstance(where, str) else tuple(where)
+    loss = parse_loss(latex, tuple(functions), log_base, where)
+    taken = {s.name for s in loss.expr.free_symbols} | {d.name.name for d in loss.definitions}
+    differentiator = Differentiator(taken, loss.fractions)
+    options = {"log_base": log_base, "where": where}
+    derivation = derivation_of(loss, [wrt], None, options, differentiator)
     try:
         claimed = parse_claim(claim, loss, log_base)
     except ParseError as error:
         raise ParseError(f"in the claim: {error.message}", error.source, error.column,
                          error.length) from None  # fmt: skip
+    calls = {d.application: d.name for d in loss.definitions if d.application is not None}
+    claimed = claimed.xreplace(calls)
+    for definition in reversed(loss.definitions):  # the claim in the inputs, as the loss is
+        claimed = claimed.xreplace({definition.name: definition.expr})
     return judge(derivation, worked_out(claimed, differentiator), claim)
 
 

@@ -106,16 +106,19 @@ def descend(
     functions=(),
     log_base: str = "e",
     progress: Callable[[int, int], None] | None = None,
+    where=(),
 ) -> Descent:
     """Run gradient descent on the loss ``latex`` from ``start`` (name → value), with the
-    other symbols ``fixed`` (name → value)."""
+    other symbols ``fixed`` (name → value); ``where``: definitions the loss uses."""
     if not start:
         raise DeriveError("descend needs a starting point: --start V=NUM for each variable")
     if learning_rate <= 0 or not math.isfinite(learning_rate):
         raise DeriveError(f"the learning rate must be a positive number, not {learning_rate}")
     if steps < 1:
         raise DeriveError("the number of steps must be at least 1")
-    loss = parse_loss(latex, tuple(functions), log_base)
+    loss = parse_loss(
+        latex, tuple(functions), log_base, (where,) if isinstance(where, str) else where
+    )
     if loss.expr.atoms(AppliedUndef, sympy.Derivative):
         raise DeriveError(
             "descend needs a loss it can evaluate: write out the unknown functions "

@@ -43,6 +43,7 @@ class Definition:
     expr: sympy.Expr
     parameters: tuple[sympy.Symbol, ...] = ()
     source: str = ""
+    application: sympy.Expr | None = None  # m_x(w), for a defined function applied to w
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Loss:
     sub-expressions written as ``\\frac{…}{…}``; ``definitions`` the names the loss leaves
     open and their meaning (``--where``); ``shapes`` each symbol's shape (absent: a scalar);
     ``restated`` the other sides of an ``=`` chain (``L = A = B``), each to equal ``expr``.
+    With definitions, ``expr`` is in the inputs only and ``top`` is the loss in the names
+    of its intermediates; each definition uses only those before it.
     """
 
     source: str
@@ -64,6 +67,22 @@ class Loss:
     definitions: tuple[Definition, ...] = ()
     shapes: dict[str, tuple] = field(default_factory=dict)
     restated: tuple[sympy.Expr, ...] = ()
+    top: sympy.Expr | None = None
+
+    @property
+    def loss_symbol(self) -> sympy.Symbol:
+        """The symbol that stands for the loss in a chain (∂L/∂a): its name (L, J, \\ell),
+        else L; never a name the loss already uses."""
+        name = "".join(c for c in (self.name or "L") if c.isalnum() or c == "_") or "L"
+        taken = {s.name for s in self.expr.free_symbols} | {d.name.name for d in self.definitions}
+        while name in taken:
+            name += "_"
+        return sympy.Symbol(name, real=True)
+
+    @property
+    def intermediates(self) -> dict[sympy.Symbol, Definition]:
+        """Each defined name and its definition."""
+        return {d.name: d for d in self.definitions}
 
     @property
     def symbols(self) -> list[sympy.Symbol]:
@@ -144,7 +163,9 @@ class Partial:
 
     ``formula`` is the result as derived (and simplified when that was proved), ``result``
     the same in the requested form; ``verified`` the weakest verdict of the steps from the
-    loss to ``result`` (and of the cases, when shown).
+    loss to ``result`` (and of the cases, when shown). With definitions, ``step`` goes
+    through the chain, ``in_intermediates`` is the result in their names (as backpropagation
+    computes it) and ``formula`` the same in the inputs.
     """
 
     var: sympy.Symbol
@@ -154,6 +175,8 @@ class Partial:
     cases: tuple[Case, ...] = ()
     verified: str = UNVERIFIED
     formula: sympy.Expr | None = None
+    in_intermediates: sympy.Expr | None = None  # with definitions: in their names
+    compared: str | None = None  # with definitions: the result in the inputs against SymPy's
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -71,11 +71,15 @@ def plot(
     interval: tuple[float, float] | None = None,
     functions=(),
     log_base: str = "e",
+    where=(),
 ) -> Picture:
     """Draw the loss and its derivative by ``wrt`` over ``interval``, the other symbols
     ``fixed``; at each kink the derivative's two one-sided values, the subgradient interval
-    and the value by convention. Writes a PNG to ``path``."""
-    loss = parse_loss(latex, tuple(functions), log_base)
+    and the value by convention. Writes a PNG to ``path``. ``where``: definitions the loss
+    uses."""
+    loss = parse_loss(
+        latex, tuple(functions), log_base, (where,) if isinstance(where, str) else where
+    )
     if loss.expr.atoms(AppliedUndef, sympy.Derivative):
         raise DeriveError("plot needs a loss it can evaluate: write out the unknown functions")
     var = parse_name(wrt, loss)

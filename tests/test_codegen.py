@@ -24,6 +24,7 @@ from derive.codegen import compile_module, module_source
 from derive.model import Loss as ParsedLoss
 from tests.numeric import numpy_function
 from tests.test_engine import trees
+from tests.test_examples import documented_options
 from tests.test_rules import CASES
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.tex"))
@@ -50,7 +51,10 @@ def loss_matches(d, module, rng) -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_examples(path):
-    d = derive.gradient(path.read_text())
+    """Each example's module, for the variables its comment names (all when it names none)."""
+    options = documented_options(path)
+    wrt = [options[k + 1] for k, option in enumerate(options) if option == "--wrt"]
+    d = derive.gradient(path.read_text(), wrt=wrt or None)
     module = d.compile()
     loss_matches(d, module, np.random.default_rng(1))
     verdict = check_module(d, module, n=1000)

@@ -15,9 +15,20 @@ from derive.proof.equality import is_zero, reference_derivative
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.tex"))
 
 
+def documented_options(path: Path) -> list[str]:
+    """The options of the command an example's comment shows (``derive grad @… --wrt w``)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words = line.lstrip("% ").split()
+        if words[:2] == ["derive", "grad"] and len(words) > 2 and words[2].startswith("@"):
+            return [w for w in words[3:] if w not in ("--format", "latex", "--standalone")]
+    return []
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_derives_and_every_step_is_proved(path):
-    result = CliRunner().invoke(main, ["grad", f"@{path}", "--format", "json"])
+    """Run as its comment shows (its variables), every step and every result proved."""
+    args = ["grad", f"@{path}", *documented_options(path), "--format", "json"]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     names = {name: sympy.Symbol(name, real=True) for name in data["symbols"]}

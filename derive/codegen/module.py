@@ -13,6 +13,7 @@ derivative ``dm_x_dw``: the gradient is the upstream value times the local deriv
 from __future__ import annotations
 
 import re
+import textwrap
 
 import sympy
 
@@ -76,7 +77,9 @@ def _function(
         if statement.comment and len(code) + len(statement.comment) + 4 <= WIDTH:
             code += f"  # {statement.comment}"
         elif statement.comment:
-            lines.append(f"{indent}# {statement.comment}")
+            width = WIDTH - len(indent) - 2
+            wrapped = textwrap.wrap(statement.comment, width, subsequent_indent="    ")
+            lines += [f"{indent}# {line}" for line in wrapped or [""]]
         lines.append(code)
     if len(returns) == 1:
         lines.append(f"{indent}return {returns[0]}")

@@ -24,7 +24,10 @@ def render(d: Derivation) -> str:
     def math(expr) -> str:
         return _inline(latex.math(d, expr))
 
-    body = [f"<p><strong>Loss</strong> {math(d.expr)}</p>", "<ul>"]
+    loss = math(d.expr)
+    if d.loss.definitions:
+        loss = layout.definitions_sentence(d).render(math, html.escape)
+    body = [f"<p><strong>Loss</strong> {loss}</p>", "<ul>"]
     for reading in d.readings:
         body.append(f"<li>{_inline(reading.math)} {html.escape(reading.text)}</li>")
     reals = layout.reals_sentence(d).render(math, html.escape)
@@ -35,6 +38,9 @@ def render(d: Derivation) -> str:
         body.append('<section class="partial">')
         body.append(f"<div>{chain}</div>")
         body.append(f"<div>{_display(latex.result_equation(d, p))}</div>")
+        upstream = layout.upstream_sentence(d, p)
+        if upstream is not None:
+            body.append(f"<p>{upstream.render(math, html.escape)}</p>")
         for kink in p.kinks:
             body.append(f"<p>{layout.kink_sentence(kink).render(math, html.escape)}</p>")
         body.append(f"<p><em>{html.escape(layout.verification_summary(p))}</em></p>")

@@ -7,7 +7,7 @@ import json as _json
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.emit import latex
+from derive.emit import latex, layout
 from derive.model import Derivation, Partial, Step
 from rules.registry import plain_form
 
@@ -36,7 +36,20 @@ def _kink(k) -> dict:
 
 
 def _partial(d: Derivation, p: Partial) -> dict:
+    chain = {}
+    if p.in_intermediates is not None:
+        chain = {
+            "intermediates": {
+                "sympy": _sympy(p.in_intermediates),
+                "latex": latex.math(d, p.in_intermediates),
+            },
+            "upstream": {
+                derivative.variables[0].name: _sympy(value)
+                for derivative, value in layout.upstream_gradients(d, p)
+            },
+        }
     return {
+        **chain,
         "sympy": _sympy(p.result),
         "latex": latex.math(d, p.result),
         "steps": [_step(d, s) for s in p.steps],
@@ -55,9 +68,16 @@ def as_dict(d: Derivation) -> dict:
     functions = sorted({f.func.__name__ for f in d.expr.atoms(AppliedUndef)})
     names = {s.name for s in d.expr.free_symbols} | set(functions)
     log = "natural" if d.options.get("log_base", "e") == "e" else "base 10"
+    sources = [x.source for x in d.loss.definitions] + [d.source]
+    definitions = [
+        {"name": n.name, "sympy": _sympy(e), "latex": latex.math(d, e), "source": source}
+        for (n, e), source in zip(layout.definitions(d), sources, strict=False)
+    ]
+    names |= {row["name"] for row in definitions}
     return {
         "input": d.source,
         "expression": _sympy(d.expr),
+        **({"definitions": definitions} if definitions else {}),
         "symbols": {name: d.spellings.get(name, name) for name in sorted(names)},
         "gradient": {p.var.name: _partial(d, p) for p in d.partials},
         "functions": functions,

@@ -33,10 +33,18 @@ def math(d: Derivation, expr: sympy.Basic, partial: bool | None = None) -> str:
 
 def left_side(d: Derivation, p: Partial) -> str:
     """∂J/∂s when the loss was named (J = …), else ∂/∂s of the loss."""
-    if d.name:
+    if d.name and not d.loss.definitions:
         symbol = r"\partial" if layout.uses_partial(d) else "d"
         return rf"\frac{{{symbol} {d.name}}}{{{symbol} {math(d, p.var)}}}"
     return math(d, layout.heading(d, p))
+
+
+def loss_math(d: Derivation) -> str:
+    """The loss as read, in ``$…$``: with its name, or in its intermediates' names followed by
+    their definitions."""
+    if d.loss.definitions:
+        return sentence(d, layout.definitions_sentence(d))
+    return f"${d.name + ' = ' if d.name else ''}{math(d, d.expr)}$"
 
 
 def label(d: Derivation, item: layout.Label) -> str:
@@ -106,6 +114,9 @@ def partial_block(d: Derivation, p: Partial) -> list[str]:
     out = [r"\begin{align*}", " \\\\\n".join(aligned_rows(d, p)), r"\end{align*}"]
     if p.cases:
         out += [r"\[", result_equation(d, p), r"\]"]
+    upstream = layout.upstream_sentence(d, p)
+    if upstream is not None:
+        out.append(sentence(d, upstream) + "\n")
     for kink in p.kinks:
         out.append(sentence(d, layout.kink_sentence(kink)) + "\n")
     out.append(prose(layout.verification_summary(p)) + "\n")
@@ -116,9 +127,7 @@ def render(d: Derivation, standalone: bool = False) -> str:
     """The derivation as a LaTeX snippet (amsmath), or a whole document."""
     body = [
         f"% derived by derive {__version__} from: {d.source.strip()}",
-        f"Loss: ${d.name + ' = ' if d.name else ''}{math(d, d.expr)}$. "
-        + " ".join(reading(d))
-        + "\n",
+        f"Loss: {loss_math(d)}. " + " ".join(reading(d)) + "\n",
     ]
     for p in d.partials:
         body += partial_block(d, p)

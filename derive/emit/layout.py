@@ -88,9 +88,22 @@ def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = 
 
 
 def partial_lines(partial: Partial, form: str | None) -> list[Line]:
-    """The chain of one partial derivative, ending at the result as shown."""
+    """The chain of one partial derivative, ending at the result as shown. Through
+    definitions: the result in the intermediates' names, then in the inputs."""
     final = None if partial.cases else partial.result
-    lines = chain_lines(partial.step, final, form)
+    if partial.in_intermediates is None:
+        lines = chain_lines(partial.step, final, form)
+    else:
+        lines = chain_lines(partial.step, partial.in_intermediates)
+        for k, line in enumerate(lines):
+            if line.labels == (Label("collect terms"),) and line.expr == partial.step.result:
+                lines[k] = Line(line.expr, (Label("in the intermediates' names"),), line.verified)
+        if partial.formula is not None and partial.formula != lines[-1].expr:
+            label = Label("definitions put in: in the inputs")
+            lines.append(Line(partial.formula, (label,), partial.step.verified))
+        if final is not None and final != lines[-1].expr:
+            label = Label(f"written with {'H' if form == 'heaviside' else form}")
+            lines.append(Line(final, (label,), PROVED))
     if final is not None and lines[-1].expr is final:
         lines[-1] = Line(final, lines[-1].labels, partial.verified)
     return lines
@@ -117,7 +130,7 @@ def _steps_summary(partial: Partial) -> str:
         "(SymPy could not decide symbolically)",
         UNVERIFIED: "the result could not be compared with SymPy's own derivative",
         FAILED: "THE RESULT DISAGREES WITH SYMPY'S OWN DERIVATIVE",
-    }[_result_verdict(partial)]
+    }[partial.compared or _result_verdict(partial)]
     if n == 1 and counts[PROVED]:
         return f"The step is proved by SymPy; {final}."
     if counts[FAILED]:
@@ -126,6 +139,11 @@ def _steps_summary(partial: Partial) -> str:
         return (
             f"{counts[PROVED]} of {n} steps proved, {counts[CHECKED]} checked numerically "
             f"at random points; {final}."
+        )
+    if any(s.rule.family == "chain" for s in steps):
+        return (
+            f"All {n} steps proved: each local derivative by SymPy, the chain by the chain "
+            f"rule; {final}."
         )
     return f"All {n} steps proved by SymPy; {final}."
 
@@ -218,5 +236,55 @@ def kink_sentence(kink: Kink) -> Sentence:
 
 
 def heading(derivation: Derivation, partial: Partial) -> sympy.Expr:
-    """The left-hand side of the chain: d(loss)/d(var) as a pending derivative."""
+    """The left-hand side of the chain: d(loss)/d(var) as a pending derivative (∂L/∂w
+    through definitions)."""
+    if derivation.loss.definitions:
+        return sympy.Derivative(derivation.loss.loss_symbol, partial.var)
     return sympy.Derivative(derivation.expr, partial.var)
+
+
+def upstream_gradients(derivation: Derivation, partial: Partial) -> list[tuple]:
+    """The upstream gradients of a chain, from the loss down (∂J/∂s = −H(Δ + s_c − s)): each
+    intermediate's ∂L/∂c that the chain multiplies into a local gradient, as
+    (∂L/∂c, its value in the intermediates' names)."""
+    if not derivation.loss.definitions:
+        return []
+    loss_symbol = derivation.loss.loss_symbol
+    rows, seen = [], set()
+    for step in partial.steps:
+        if step.expr == loss_symbol and step.var != partial.var and step.var not in seen:
+            seen.add(step.var)
+            rows.append((sympy.Derivative(loss_symbol, step.var), step.result))
+    return rows
+
+
+def upstream_sentence(derivation: Derivation, partial: Partial) -> Sentence | None:
+    """ "Upstream gradients (backpropagation): ∂L/∂a = …, ∂L/∂z = …", or None."""
+    rows = upstream_gradients(derivation, partial)
+    if not rows:
+        return None
+    parts: list = ["Upstream gradients (backpropagation, from the loss down): "]
+    for k, (derivative, value) in enumerate(rows):
+        parts += ["; " if k else "", derivative, " = ", value]
+    parts.append(".")
+    return Sentence(tuple(p for p in parts if p != ""))
+
+
+def definitions_sentence(derivation: Derivation) -> Sentence:
+    """``L`` = ``(a − y)²``, where ``z`` = ``w x + b``, ``a`` = ``σ(z)``: the loss in the
+    names of its intermediates, and each definition (only with definitions)."""
+    *defined, (loss_symbol, top) = definitions(derivation)
+    parts: list = [loss_symbol, " = ", top, ", where "]
+    for k, (name, expr) in enumerate(defined):
+        parts += [", " if k else "", name, " = ", expr]
+    return Sentence(tuple(p for p in parts if p != ""))
+
+
+def definitions(derivation: Derivation) -> list[tuple[sympy.Expr, sympy.Expr]]:
+    """The loss's definitions as (name, meaning), each using only those before it, then
+    the loss itself in their names (L = …); empty without definitions."""
+    loss = derivation.loss
+    if not loss.definitions:
+        return []
+    rows = [(d.name, d.expr) for d in loss.definitions]
+    return [*rows, (loss.loss_symbol, loss.top)]

@@ -14,6 +14,9 @@ def render(d: Derivation) -> str:
     """The derivation as Markdown: inline ``$…$`` in prose, an ``aligned`` block per partial."""
     name = f"{d.name} = " if d.name else ""
     out = [f"**Loss** ${name}{latex.math(d, d.expr)}$", ""]
+    if d.loss.definitions:
+        math = layout.definitions_sentence(d).render(lambda e: f"${latex.math(d, e)}$", _escape)
+        out = [f"**Loss** {math}", ""]
     for reading in d.readings:
         out.append(f"- ${reading.math}$ {_escape(reading.text)}")
     reals = layout.reals_sentence(d)
@@ -28,6 +31,9 @@ def render(d: Derivation) -> str:
         out.append(" \\\\\n".join(latex.aligned_rows(d, p)))
         out += [r"\end{aligned}", "$$", ""]
         out += ["$$", latex.result_equation(d, p), "$$", ""]
+        upstream = layout.upstream_sentence(d, p)
+        if upstream is not None:
+            out.append(upstream.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")
         for kink in p.kinks:
             sentence = layout.kink_sentence(kink)
             out.append(sentence.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")

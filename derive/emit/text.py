@@ -17,7 +17,7 @@ def math(d: Derivation, expr: sympy.Basic, partial: bool | None = None) -> str:
 
 
 def left_side(d: Derivation, p: Partial) -> str:
-    if d.name:
+    if d.name and not d.loss.definitions:
         symbol = "∂" if layout.uses_partial(d) else "d"
         return f"{symbol}{printing.latex_to_text(d.name)}/{symbol}{math(d, p.var)}"
     return math(d, layout.heading(d, p))
@@ -62,7 +62,15 @@ def result(d: Derivation, p: Partial) -> list[str]:
 def render(d: Derivation) -> str:
     """The whole derivation as text."""
     name = f"{printing.latex_to_text(d.name)} = " if d.name else ""
-    out = [f"Loss: {name}{math(d, d.expr)}"]
+    rows = layout.definitions(d)
+    if rows:
+        *defined, (loss_symbol, top) = rows
+        out = [f"Loss: {math(d, loss_symbol)} = {math(d, top)}"]
+        out += [f"  {'where' if k == 0 else '     '} {math(d, n)} = {math(d, e)}"
+                for k, (n, e) in enumerate(defined)]  # fmt: skip
+        out.append(f"  that is, {math(d, loss_symbol)} = {math(d, d.expr)}")
+    else:
+        out = [f"Loss: {name}{math(d, d.expr)}"]
     for reading in d.readings:
         out.append(f"  {reading}")
     out.append("  " + layout.reals_sentence(d).render(lambda e: math(d, e)))
@@ -76,6 +84,9 @@ def render(d: Derivation) -> str:
         out += chain(d, p)
         out.append("")
         out += result(d, p)
+        upstream = layout.upstream_sentence(d, p)
+        if upstream is not None:
+            out.append(upstream.render(lambda e: math(d, e)))
         for kink in p.kinks:
             out.append(layout.kink_sentence(kink).render(lambda e: math(d, e)))
         out.append(layout.verification_summary(p))

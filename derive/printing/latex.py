@@ -77,6 +77,9 @@ class NotesLatexPrinter(LatexPrinter):
             return rf"\frac{{{top} {name}}}{{{bottom}}}\left({self._args(inner.args)}\right)"
         if len(counts) == 1 and counts[0][1] == 1:
             body = self._print(inner)
+            if isinstance(inner, sympy.Symbol):  # an intermediate of a chain: ∂s/∂w
+                symbol = r"\partial" if self.partial else "d"
+                return rf"\frac{{{symbol} {body}}}{{{symbol} {self._print(counts[0][0])}}}"
             if _needs_parentheses(inner):
                 body = rf"\left({body}\right)"
             return rf"{self._d(counts[0][0])} {body}"

@@ -66,6 +66,9 @@ class NotesTextPrinter(StrPrinter):
             return f"∂{name}/{bottom}({self._args(inner.args)})"
         if len(counts) == 1 and counts[0][1] == 1:
             body = self._print(inner)
+            if isinstance(inner, sympy.Symbol):  # an intermediate of a chain: ∂s/∂w
+                symbol = "∂" if self.partial else "d"
+                return f"{symbol}{body}/{symbol}{self._print(counts[0][0])}"
             delimited = (sympy.Function, sympy.Abs, sympy.Max, sympy.Min)
             if inner.is_Atom or isinstance(inner, delimited) or inner.is_Pow and inner.base.is_Atom:
                 return f"{self._d(counts[0][0])} {body}"

@@ -20,7 +20,9 @@ from derive.errors import ParseError
 from derive.model import Loss
 from derive.read.bridge import BridgeReading
 from derive.read.cases import CasesReading
+from derive.read.chain import read_chain
 from derive.read.claims import ClaimReading
+from derive.read.definitions import definition_lines
 from derive.read.expressions import ExpressionReading
 from derive.read.functions import FunctionReading
 from derive.read.groups import Group, is_op, read_tree, strip_punctuation
@@ -84,17 +86,39 @@ class Reader(
 
 
 def parse_loss(
-    source: str, functions: tuple[str, ...] | list[str] = (), log_base: str = "e"
+    source: str,
+    functions: tuple[str, ...] | list[str] = (),
+    log_base: str = "e",
+    where: tuple[str, ...] | list[str] = (),
 ) -> Loss:
     """Read ``source`` (LaTeX) into a ``Loss``.
 
     ``functions`` names more applied functions (``g`` reads ``g(w x)`` as a function, not a
-    product); ``log_base`` is ``"e"`` (``\\log`` is natural) or ``"10"``.
+    product); ``log_base`` is ``"e"`` (``\\log`` is natural) or ``"10"``; ``where`` gives
+    definitions (``s = \\sigma(w x + b)``, ``m_x(w) = w x``), and ``source`` may itself be
+    several definitions, one per line, the last (or the one named L, J or \\ell) the loss.
     Raises ParseError with the column of the offending text.
     """
     if not isinstance(source, str):
         raise ParseError("the loss must be a string of LaTeX")
+    for text in where:
+        if not isinstance(text, str):
+            raise ParseError("a definition must be a string of LaTeX")
     source = normalise_unicode(_strip_math_delimiters(source))
+    where = tuple(normalise_unicode(_strip_math_delimiters(text)) for text in where)
+    if where or definition_lines(source):
+        return read_chain(source, where, tuple(functions), log_base, _reading(log_base))
+    return _read_one(source, tuple(functions), log_base)
+
+
+def _reading(log_base: str):
+    def read(text: str, functions) -> Loss:
+        return _read_one(normalise_unicode(text), tuple(functions), log_base)
+
+    return read
+
+
+def _read_one(source: str, functions: tuple[str, ...], log_base: str) -> Loss:
     if not source.strip():
         raise ParseError("the loss is empty", source, 0)
     reader = Reader(source, functions, log_base)

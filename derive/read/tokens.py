@@ -277,7 +277,13 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
         env = arg.strip()
         if env.rstrip("*") not in ("cases", "dcases"):
             shown = f"\\{name}{{{env}}}" if after > end else f"\\{name}"
-            _fail(f"only the cases environment is supported, not {shown}", source, i, after - i)
+            message = f"only the cases environment is supported, not {shown}"
+            if env.rstrip("*") in ("aligned", "align", "gathered", "split"):
+                message += (
+                    " (as a block of definitions, one per line, it is read as a chain: "
+                    "z &= w x + b \\\\ L &= (z - y)^2)"
+                )
+            _fail(message, source, i, after - i)
         tokens.append(Token(name, "cases", i, after))
         return after
     elif name in UNSUPPORTED:

@@ -1,7 +1,8 @@
 """Fuzz derive in-process: random and mutated losses (tests/latex_grammar.py), each derived
 through the API under its deadline, and sorted into
 
-* accepted: derived, and every partial derivative agrees with SymPy's own at random points;
+* accepted: derived and written (text, LaTeX, JSON), and every partial derivative agrees with
+  SymPy's own at random points;
 * refused: a DeriveError with a message (bad input, or "gave up" within the deadline);
 * crashed: any other exception, or a DeriveError that says it is a bug;
 * over-time: the call took longer than its deadline and a second of slack;
@@ -39,13 +40,15 @@ def classify(latex: str, timeout: float) -> tuple[str, str, float]:
     import sympy
 
     import derive
-    from derive.deadline import within
+    from derive.deadline import TimeUp, within
     from derive.proof.equality import numerically_equal, reference_derivative
 
     started = time.monotonic()
     seconds = None
     try:
-        derivation = derive.gradient(latex, timeout=timeout)
+        with within(timeout):  # one deadline for reading, deriving and writing, as a command
+            derivation = derive.gradient(latex)
+            derivation.text(), derivation.latex(), derivation.to_json()
         seconds = time.monotonic() - started
         category, detail = "accepted", ""
         with within(timeout):  # the cross-check is the fuzzer's work, not timed as derive's
@@ -60,6 +63,8 @@ def classify(latex: str, timeout: float) -> tuple[str, str, float]:
         message = str(error)
         category = "crashed" if "this is a bug" in message else "refused"
         detail = message[:160]
+    except TimeUp:
+        category, detail = "refused", f"gave up after {timeout:g} s"
     except BaseException as error:  # noqa: BLE001 - the point of a fuzzer
         category, detail = "crashed", f"{type(error).__name__}: {str(error)[:160]}"
     finally:

@@ -41,35 +41,38 @@ class Derivation(DerivationData):
     ``.code()`` and ``.compile()`` give the NumPy module; in Jupyter it shows itself as LaTeX.
     """
 
-    def text(self) -> str:
+    # Each format is written within a deadline too (``timeout=``, default 10 s): a chain
+    # of hundreds of definitions has hundreds of lines of hundreds of terms.
+
+    def text(self, timeout: float | None = None) -> str:
         from derive.emit import text
 
-        return text.render(self)
+        return guarded(text.render)(self, timeout=timeout)
 
-    def latex(self, standalone: bool = False) -> str:
+    def latex(self, standalone: bool = False, timeout: float | None = None) -> str:
         from derive.emit import latex
 
-        return latex.render(self, standalone=standalone)
+        return guarded(latex.render)(self, standalone=standalone, timeout=timeout)
 
-    def markdown(self) -> str:
+    def markdown(self, timeout: float | None = None) -> str:
         from derive.emit import markdown
 
-        return markdown.render(self)
+        return guarded(markdown.render)(self, timeout=timeout)
 
-    def html(self) -> str:
+    def html(self, timeout: float | None = None) -> str:
         from derive.emit import html
 
-        return html.render(self)
+        return guarded(html.render)(self, timeout=timeout)
 
-    def to_json(self) -> str:
+    def to_json(self, timeout: float | None = None) -> str:
         from derive.emit import json
 
-        return json.render(self)
+        return guarded(json.render)(self, timeout=timeout)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, timeout: float | None = None) -> dict:
         from derive.emit import json
 
-        return json.as_dict(self)
+        return guarded(json.as_dict)(self, timeout=timeout)
 
     def code(self, timeout: float | None = None) -> str:
         """A Python module (NumPy only) computing the loss and this gradient."""

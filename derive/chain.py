@@ -120,7 +120,7 @@ class Chain:
         """∂name/∂target = ∂/∂target (its definition) = the local derivative, written in
         the intermediates' names where their definitions occur in it (σ(z) as a)."""
         spelled = printing.latex_to_text(self.loss.spellings.get(name.name, name.name))
-        named = local.result.xreplace({d.expr: d.name for d in self.loss.definitions})
+        named = _in_names(local.result, {d.expr: d.name for d in self.loss.definitions})
         return Step(definition_rule(spelled), name, target, local.pending, named, (local,),
                     local.verified)  # fmt: skip
 
@@ -138,3 +138,14 @@ class Chain:
         for definition in reversed(self.loss.definitions):
             expr = expr.xreplace({definition.name: definition.expr})
         return expr
+
+
+def _in_names(expr: sympy.Basic, names: dict) -> sympy.Basic:
+    """``expr`` with each intermediate's definition written as its name (σ(z) as a), but not
+    inside a derivative: f'(x) for z = f(x) stays f'(x) (d z/dx of a plain symbol is 0)."""
+    if expr in names:
+        return names[expr]
+    if not expr.args or isinstance(expr, (sympy.Derivative, sympy.Subs)):
+        return expr
+    args = tuple(_in_names(a, names) for a in expr.args)
+    return expr if args == expr.args else expr.func(*args)

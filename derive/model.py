@@ -121,10 +121,17 @@ class Step:
         return sympy.Derivative(self.expr, self.var)
 
     def walk(self) -> Iterator[Step]:
-        """This step and all below it, parents first."""
-        yield self
-        for sub in self.substeps:
-            yield from sub.walk()
+        """This step and all below it, parents first; a step shared by several parents
+        (a sub-expression met twice, an upstream gradient of a chain) once."""
+        seen: set[int] = set()
+        pending = [self]
+        while pending:
+            step = pending.pop()
+            if id(step) in seen:
+                continue
+            seen.add(id(step))
+            yield step
+            pending.extend(reversed(step.substeps))
 
 
 @dataclass(frozen=True)

@@ -82,11 +82,35 @@ def mutated(rng: random.Random, text: str) -> str:
     return text
 
 
+def chain(rng: random.Random) -> str:
+    """A loss written as definitions, one per line: each z_k uses the next, the last line is
+    the loss (sometimes an aligned block, sometimes with a line mutated)."""
+    n = rng.randint(1, 3)
+    lines = []
+    for k in range(n):
+        rhs = expression(rng, rng.randint(1, 3))
+        if k + 1 < n:
+            rhs = f"{rhs} + z_{{{k + 1}}}" if rng.random() < 0.5 else f"z_{{{k + 1}}} ({rhs})"
+        lines.append(f"z_{{{k}}} = {rhs}")
+    lines.append(f"L = {expression(rng, 2)} + z_{{0}}")
+    rng.shuffle(lines)
+    if rng.random() < 0.3:
+        return (
+            "\\begin{aligned} "
+            + " \\\\ ".join(line.replace("=", "&=", 1) for line in lines)
+            + " \\end{aligned}"
+        )
+    text = "\n".join(lines)
+    return mutated(rng, text) if rng.random() < 0.2 else text
+
+
 def random_input(rng: random.Random) -> str:
-    """A grown loss, a grown loss mutated, or a real one mutated."""
+    """A grown loss, a grown loss mutated, a real one mutated, or a chain of definitions."""
     choice = rng.random()
-    if choice < 0.5:
+    if choice < 0.45:
         return expression(rng, rng.randint(1, 5))
-    if choice < 0.7:
+    if choice < 0.6:
         return mutated(rng, expression(rng, rng.randint(1, 4)))
-    return mutated(rng, rng.choice(corpus()))
+    if choice < 0.9:
+        return mutated(rng, rng.choice(corpus()))
+    return chain(rng)

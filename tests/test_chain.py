@@ -211,3 +211,35 @@ def test_commands_take_definitions(args, status, shown):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == status, result.output
     assert shown in result.output
+
+
+def test_a_step_shared_by_several_paths_is_listed_once():
+    where = [f"a_{{{i}}} = a_{{{i + 1}}} + x" for i in range(1, 30)] + ["a_{30} = x"]
+    d = derive.gradient("a_{1}", wrt="x", where=where)
+    steps = d.partials[0].steps
+    assert len({id(s) for s in steps}) == len(steps)
+    assert d.partials[0].formula == 30
+
+
+def test_a_long_chain_is_answered_or_refused_within_its_time():
+    """300 definitions: the derivation is quick, but written out it has hundreds of lines
+    of hundreds of terms; the deadline holds for the writing too."""
+    import time
+
+    where = [f"a_{{{i}}} = a_{{{i + 1}}} + x" for i in range(1, 301)] + ["a_{301} = x"]
+    args = ["grad", "a_{1}", "--wrt", "x", "--timeout", "2"]
+    for definition in where:
+        args += ["--where", definition]
+    started = time.monotonic()
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code in (0, 2), result.output
+    assert time.monotonic() - started < 8  # 2 s, and the slack of a loaded machine
+
+
+def test_an_unknown_function_in_a_definition_keeps_its_derivative():
+    """z = f(x): ∂z/∂x = f'(x), not d z/dx of a plain symbol z (found by fuzzing chains)."""
+    d = derive.gradient(r"z_{0} + \sigma", where=["z_{0} = z_{1}", "z_{1} = f(x)"], wrt="x")
+    x = sympy.Symbol("x", real=True)
+    f = sympy.Function("f", real=True)
+    assert d.partials[0].formula == sympy.Derivative(f(x), x)
+    assert d.partials[0].compared == "proved"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sympy
 
 from derive import printing
+from derive.deadline import check
 from derive.emit import layout
 from derive.model import Derivation, Partial
 from derive.version import __version__
@@ -61,6 +62,7 @@ def aligned_rows(d: Derivation, p: Partial) -> list[str]:
     """The rows of the equation chain, for ``align*`` or ``aligned``."""
     rows = []
     for k, line in enumerate(layout.partial_lines(p, d.form)):
+        check()  # a long chain is typeset within the request's deadline
         labels = "; ".join(label(d, item) for item in line.labels)
         mark = layout.status_mark(line.verified)
         if mark:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from derive.deadline import check
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
 
 _RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
@@ -53,6 +54,8 @@ def chain_lines(root: Step, final: sympy.Expr | None = None, form: str | None = 
     current = root.pending
     frontier = [root]
     while frontier:
+        check()  # a long chain is typeset within the request's deadline too
+        frontier = list({id(step): step for step in frontier}.values())  # shared steps once
         replacements, labels, statuses, following = {}, [], [], []
         for step in frontier:
             if is_leaf(step):
@@ -219,7 +222,7 @@ def kink_sentence(kink: Kink) -> Sentence:
         parts.append(f" ({kink.note})." if kink.note else ".")
         return Sentence(tuple(parts))
     low, high = kink.subgradient
-    if low.is_number and high.is_number:
+    if low.is_number and high.is_number and low.is_extended_real and high.is_extended_real:
         parts += ["; there the subgradients fill ", sympy.Interval(low, high)]
     else:
         parts += ["; there the subgradients are the values between ", low, " and ", high]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy
 
 from derive import printing
+from derive.deadline import check
 from derive.emit import layout
 from derive.model import Derivation, Partial
 
@@ -34,6 +35,7 @@ def label(d: Derivation, item: layout.Label) -> str:
 def chain(d: Derivation, p: Partial) -> list[str]:
     out = [left_side(d, p)]
     for line in layout.partial_lines(p, d.form):
+        check()  # a long chain is typeset within the request's deadline
         expr = "  = " + math(d, line.expr)
         labels = "; ".join(label(d, item) for item in line.labels)
         mark = layout.status_mark(line.verified)

@@ -94,6 +94,9 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
     if any(e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for e in ends):
         note = "the derivative has no finite value there"
         return Kink(condition, item.source, "kink", note=note)
+    if any(e.is_number and e.is_extended_real is False for e in ends):  # asin(min(y, 10))
+        note = "the derivative has no real value there"
+        return Kink(condition, item.source, "kink", note=note)
     if all(e.is_number and e.is_real for e in ends):
         ends = (sympy.Min(*ends), sympy.Max(*ends))
     convention = at(evaluated(result.xreplace(at_zero)), solution)

@@ -45,6 +45,18 @@ COMMANDS = {
     "60 nested |…|": ["grad", "|" * 60 + "x" + "|" * 60],
     "@/dev/zero": ["grad", "@/dev/zero"],
     "-o onto /dev/full": ["grad", "x^2", "-o", "/dev/full"],
+    "300 chained definitions": [
+        "grad", "a_{1}", "--wrt", "x",
+        *(a for i in range(1, 301) for a in ("--where", f"a_{{{i}}} = a_{{{i + 1}}} + x")),
+        "--where", "a_{301} = x",
+    ],
+    "60 definitions, each the square of the next": [
+        "grad", "a_{1}", "--wrt", "x",
+        *(a for i in range(1, 61) for a in ("--where", f"a_{{{i}}} = a_{{{i + 1}}}^2")),
+        "--where", "a_{61} = x",
+    ],
+    "a function defined by itself": ["grad", "f(x)", "--where", "f(x) = f(x + 1)"],
+    "a cycle of definitions": ["grad", "a", "--where", "a = b", "--where", "b = a"],
 }  # fmt: skip
 
 

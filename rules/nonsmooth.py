@@ -167,16 +167,22 @@ def _gap(a, b):
     return sympy.expand_mul(a - b)
 
 
+def _of_others(extremum, args, i):
+    """max (or min) of the arguments but the i-th: the arguments of a max SymPy built are
+    already distinct and not comparable, so it is not evaluated again (for 12 arguments that
+    is minutes of pairwise comparisons that no deadline interrupts)."""
+    others = args[:i] + args[i + 1 :]
+    return others[0] if len(others) == 1 else extremum(*others, evaluate=False)
+
+
 def max_switch(args, i):
     """H(aᵢ − max of the others): 1 where aᵢ is the maximum, 1/2 at a tie of two."""
-    others = args[:i] + args[i + 1 :]
-    return Heaviside(_gap(args[i], Max(*others)))
+    return Heaviside(_gap(args[i], _of_others(Max, args, i)))
 
 
 def min_switch(args, i):
     """H(min of the others − aᵢ): 1 where aᵢ is the minimum, 1/2 at a tie of two."""
-    others = args[:i] + args[i + 1 :]
-    return Heaviside(_gap(Min(*others), args[i]))
+    return Heaviside(_gap(_of_others(Min, args, i), args[i]))
 
 
 def _extremum_kinks(switch):

@@ -243,3 +243,13 @@ def test_an_unknown_function_in_a_definition_keeps_its_derivative():
     f = sympy.Function("f", real=True)
     assert d.partials[0].formula == sympy.Derivative(f(x), x)
     assert d.partials[0].compared == "proved"
+
+
+def test_the_generated_module_says_its_definitions():
+    d = derive.gradient(LOGISTIC, where=[r"s = \sigma(w x + b)"], wrt="w")
+    source = d.code()
+    assert "where\n\n    s = \\sigma(w x + b)" in source
+    module = d.compile()
+    assert module.gradient(w=1.0, b=0.0, x=2.0, y=1.0) == pytest.approx(
+        2 * (1 / (1 + np.exp(-2)) - 1)
+    )

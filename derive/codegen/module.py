@@ -183,9 +183,11 @@ def _module_doc(d: Derivation, params: list[Parameter], loss_name: str) -> str:
         "",
         f"    {one_line(_without_comments(d.source))}",
         "",
-        "Partial derivatives (LaTeX):",
-        "",
     ]
+    where = d.options.get("where") or ()
+    if where:
+        lines += ["where", "", *(f"    {one_line(_without_comments(w))}" for w in where), ""]
+    lines += ["Partial derivatives (LaTeX):", ""]
     for p in d.partials:
         lhs = rf"\frac{{\partial {loss_name}}}{{\partial {printing.latex(p.var, d.spellings)}}}"
         lines.append(f"    {lhs} = {one_line(printing.latex(p.formula, d.spellings))}")

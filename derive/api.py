@@ -16,7 +16,7 @@ import sympy
 
 from derive import printing
 from derive.chain import Chain
-from derive.deadline import attempt
+from derive.deadline import attempt, watched
 from derive.engine import Differentiator
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
@@ -47,32 +47,32 @@ class Derivation(DerivationData):
     def text(self, timeout: float | None = None) -> str:
         from derive.emit import text
 
-        return guarded(text.render)(self, timeout=timeout)
+        return _written(text.render)(self, timeout=timeout)
 
     def latex(self, standalone: bool = False, timeout: float | None = None) -> str:
         from derive.emit import latex
 
-        return guarded(latex.render)(self, standalone=standalone, timeout=timeout)
+        return _written(latex.render)(self, standalone=standalone, timeout=timeout)
 
     def markdown(self, timeout: float | None = None) -> str:
         from derive.emit import markdown
 
-        return guarded(markdown.render)(self, timeout=timeout)
+        return _written(markdown.render)(self, timeout=timeout)
 
     def html(self, timeout: float | None = None) -> str:
         from derive.emit import html
 
-        return guarded(html.render)(self, timeout=timeout)
+        return _written(html.render)(self, timeout=timeout)
 
     def to_json(self, timeout: float | None = None) -> str:
         from derive.emit import json
 
-        return guarded(json.render)(self, timeout=timeout)
+        return _written(json.render)(self, timeout=timeout)
 
     def to_dict(self, timeout: float | None = None) -> dict:
         from derive.emit import json
 
-        return guarded(json.as_dict)(self, timeout=timeout)
+        return _written(json.as_dict)(self, timeout=timeout)
 
     def code(self, timeout: float | None = None) -> str:
         """A Python module (NumPy only) computing the loss and this gradient."""
@@ -93,6 +93,16 @@ class Derivation(DerivationData):
 
     def __str__(self) -> str:
         return self.text()
+
+
+def _written(render):
+    """``render`` as a guarded call (``timeout=``), interrupted at the deadline even inside
+    the printing of one large expression."""
+
+    def write(derivation, **options):
+        return watched(lambda: render(derivation, **options))
+
+    return guarded(write)
 
 
 @guarded

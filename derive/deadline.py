@@ -96,6 +96,26 @@ def attempt(work, fallback, seconds: float | None = None):
     limit = min(math.inf if seconds is None else seconds, remaining())
     if limit <= 0:
         return fallback
+    try:
+        return _watched(work, limit)
+    except TimeUp:
+        check()
+        return fallback
+    except Exception:  # noqa: BLE001 - see the docstring
+        return fallback
+
+
+def watched(work):
+    """``work()``, interrupted with TimeUp at its first Python call after the request's
+    deadline, not only where it calls ``check()``: for work that is not a search but may be
+    long (printing a large expression). Its errors go on up."""
+    check()
+    return _watched(work, remaining())
+
+
+def _watched(work, limit: float):
+    """``work()`` under a trace function that raises TimeUp in the first call it makes after
+    ``limit`` seconds (or an enclosing attempt's end)."""
     end = min(_ATTEMPT_END.get(), time.monotonic() + limit)
     token = _ATTEMPT_END.set(end)
     outer = sys.gettrace()
@@ -128,16 +148,7 @@ def attempt(work, fallback, seconds: float | None = None):
     if not math.isinf(end):
         sys.settrace(watch)  # this frame is not traced: only the calls work() makes are
     try:
-        result = work()
-    except BaseException as error:
+        return work()
+    finally:
         sys.settrace(outer)  # first, before another Python call could meet the watcher
         _ATTEMPT_END.reset(token)
-        if isinstance(error, TimeUp):
-            check()
-            return fallback
-        if isinstance(error, Exception):  # noqa: BLE001 - see the docstring
-            return fallback
-        raise
-    sys.settrace(outer)
-    _ATTEMPT_END.reset(token)
-    return result

@@ -253,3 +253,25 @@ def test_the_generated_module_says_its_definitions():
     assert module.gradient(w=1.0, b=0.0, x=2.0, y=1.0) == pytest.approx(
         2 * (1 / (1 + np.exp(-2)) - 1)
     )
+
+
+def test_the_module_computes_each_intermediate_once_and_backpropagates():
+    """s = σ(w x + b) once, then x·(s − y): as backpropagation computes it, and finite where
+    σ saturates (the upstream ∂L/∂s = −y/s + … alone would be 0/0 there)."""
+    d = derive.gradient(LOGISTIC, where=[r"s = \sigma(w x + b)"], wrt=["w", "b"])
+    source = d.code()
+    assert "    s = _sigmoid(b + w*x)  # s = σ(b + w·x)" in source
+    assert source.count("_sigmoid(") == 2  # the helper's definition, and one call
+    module = d.compile()
+    w = np.array([100.0, -100.0, 0.5])
+    dw, db = module.gradient(w=w, b=0.0, x=np.array([50.0, 50.0, 1.0]), y=1.0)
+    assert np.all(np.isfinite(dw)) and np.all(np.isfinite(db))
+    s = 1 / (1 + np.exp(-0.5))
+    assert dw[2] == pytest.approx(s - 1) and db[2] == pytest.approx(s - 1)
+
+
+def test_an_intermediate_that_divides_is_not_used_in_the_module():
+    d = derive.gradient("a", where=["a = 1/z", "z = w"], wrt="w")
+    source = d.code()
+    assert "z = " not in source.split("def gradient")[1]
+    assert d.compile().gradient(w=2.0) == pytest.approx(-0.25)

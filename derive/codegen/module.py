@@ -104,14 +104,19 @@ def module_source(d: Derivation) -> str:
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
     wrt = tuple(by_atom.get(p.var, p.var.name) for p in d.partials)
+    forward, named = _intermediates(d, as_code, taken)
     outputs = []
     for p, var in zip(d.partials, wrt, strict=True):
         check()
-        formula = printing.text(p.formula, d.spellings)
-        comment = f"∂{name}/∂{printing.text(p.var, d.spellings)} = {formula}"
+        formula = p.formula
+        if forward and _in_names(p, named):  # x·(s − y): each intermediate computed once
+            formula = p.in_intermediates.xreplace(named)
+        shown = printing.text(p.in_intermediates if formula is not p.formula else formula,
+                              d.spellings)  # fmt: skip
+        comment = f"∂{name}/∂{printing.text(p.var, d.spellings)} = {shown}"
         output = _unused(f"d{name}_d{var}", taken)  # never a parameter's name
         taken.add(output)
-        outputs.append(Statement(output, as_code(p.formula), one_line(comment)))
+        outputs.append(Statement(output, as_code(formula), one_line(comment)))
     narrow = [o for o in outputs if not _covers(o.expr, params)]
     preamble = ()
     if narrow:  # a partial that lacks some parameter is broadcast to the gradient's shape
@@ -131,11 +136,11 @@ def module_source(d: Derivation) -> str:
         "",
         "",
         *_function(
-            "gradient", params, gradient_doc, body(outputs, taken | {"shape"}, printer),
+            "gradient", params, gradient_doc, _gradient_body(forward, outputs, taken, printer),
             returns, printer, preamble, guarded,
         ),
     ]  # fmt: skip
-    for helper in reversed(helpers([loss_code, *(o.expr for o in outputs)])):
+    for helper in reversed(helpers([loss_code, *(o.expr for o in [*forward, *outputs])])):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]
     lines = [
@@ -152,6 +157,44 @@ def module_source(d: Derivation) -> str:
         *functions,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _intermediates(d: Derivation, as_code, taken: set[str]):
+    """With definitions: a statement per intermediate (``s = sigmoid(b + w*x)``), in order,
+    and each intermediate's symbol in code; none without."""
+    statements, named = [], {}
+    for definition in d.loss.definitions:
+        code = _unused(names.make_safe(definition.name.name), taken)
+        taken.add(code)
+        named[definition.name] = sympy.Symbol(code, real=True)
+        spelled = printing.text(definition.name, d.spellings)
+        comment = one_line(f"{spelled} = {printing.text(definition.expr, d.spellings)}")
+        statements.append(Statement(code, as_code(definition.expr.xreplace(named)), comment))
+    return statements, named
+
+
+def _in_names(partial, named: dict) -> bool:
+    """Whether the derivative in the intermediates' names is safe to compute from them: no
+    intermediate divides (∂L/∂s = −y/s + … is 0/0 where σ saturates; x·(s − y) is not)."""
+    expr = partial.in_intermediates
+    if expr is None or expr.has(sympy.Derivative, sympy.Subs):
+        return False
+    return not any(
+        p.exp.is_negative and p.base.free_symbols & named.keys() for p in expr.atoms(sympy.Pow)
+    )
+
+
+def _gradient_body(forward, outputs, taken: set[str], printer) -> list[Statement]:
+    """The intermediates first, then the derivatives; shared subexpressions are named in
+    each part on its own (a temporary of the second may use an intermediate)."""
+    needed = set().union(*(o.expr.free_symbols for o in outputs))
+    kept = []
+    for statement in reversed(forward):  # only the intermediates a derivative uses
+        if sympy.Symbol(statement.name, real=True) in needed:
+            kept.insert(0, statement)
+            needed |= statement.expr.free_symbols
+    first = body(kept, taken | {"shape"}, printer) if kept else []
+    return first + body(outputs, taken | {"shape"} | {s.name for s in first}, printer)
 
 
 def _uses(lines: list[str], module: str) -> bool:

@@ -4,6 +4,7 @@ the same inputs by the hundred thousand."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,4 +17,17 @@ from tests.latex_grammar import random_input
 def test_random_losses_are_answered_or_refused_and_never_wrong(rng):
     latex = random_input(rng)
     category, detail, _ = classify(latex, timeout=5)
+    assert category in ("accepted", "refused"), (latex, category, detail)
+
+
+FOUND = [
+    # (id, input): each crashed in bench/fuzz.py's campaign (seed 100)
+    ("indicator-never-real", r"\left|\mathbf{1}[\frac{\sqrt{\ln -1}}{t} > y - 1.5]\right|"),
+    ("value-not-split", r"\log(1 + e^{\log_2(\arctan(\ln \log_2(\text{lr})))})"),
+]
+
+
+@pytest.mark.parametrize("latex", [f[1] for f in FOUND], ids=[f[0] for f in FOUND])
+def test_inputs_the_campaign_found_are_answered_or_refused(latex):
+    category, detail, _ = classify(latex, timeout=20)
     assert category in ("accepted", "refused"), (latex, category, detail)

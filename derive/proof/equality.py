@@ -177,6 +177,8 @@ def value_at(expr: sympy.Expr, point) -> sympy.Expr | None:
     if value is None or not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
     real, imaginary = attempt(value.as_real_imag, (None, None))
-    if real is None or abs(imaginary) > 1e-20 + 1e-12 * abs(real):
+    if real is None:
         return None
-    return real
+    # re(…) and im(…) SymPy could not work out (a log of a complex value) compare to nothing
+    is_real = attempt(lambda: bool(abs(imaginary) <= 1e-20 + 1e-12 * abs(real)), False)
+    return real if is_real else None

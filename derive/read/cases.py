@@ -94,7 +94,11 @@ class CasesReading:
             "is the indicator: 1 where the condition holds, else 0",
             "1[…]",
         )
-        fragment.add(self.placeholder(_indicator(condition)), one.col, operand=True)
+        try:
+            indicator = _indicator(condition)
+        except (TypeError, ValueError):  # SymPy's H of a value that is never real
+            self.fail("the indicator compares a value that is not real", group)
+        fragment.add(self.placeholder(indicator), one.col, operand=True)
         return next_k
 
     def condition(self, items: list, row: int, rows: int, group: Group):

@@ -42,8 +42,28 @@ def sum_rule(expr, var):
     return Expansion(expr.args, lambda ds: sympy.Add(*ds))
 
 
+def independent_part(
+    expr: sympy.Add | sympy.Mul, var: sympy.Symbol
+) -> tuple[sympy.Expr, sympy.Expr]:
+    """(c, u) with ``expr`` = c·u for a product (c + u for a sum) and c free of ``var``.
+
+    Like SymPy's ``as_independent``, but each part is made from the arguments as they are,
+    already in SymPy's order, without sorting them again: for x₁x₂…x₂₀₀ by each xᵢ this is
+    the difference between linear and quadratic work."""
+    free, bound = [], []
+    for a in expr.args:
+        (bound if (var in a.free_symbols if a.is_Atom else a.has(var)) else free).append(a)
+    return _rebuilt(expr, free), _rebuilt(expr, bound)
+
+
+def _rebuilt(whole: sympy.Expr, args: list) -> sympy.Expr:
+    if not args:
+        return whole.func.identity
+    return args[0] if len(args) == 1 else whole.func._from_args(args, whole.is_commutative)
+
+
 def _constant_factor(expr, var):
-    return expr.as_independent(var, as_Add=False)
+    return independent_part(expr, var) if isinstance(expr, sympy.Mul) else (sympy.S.One, expr)
 
 
 @rule(

@@ -18,6 +18,7 @@ The LaTeX formula each rule shows is computed from the rule itself (``formula``)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -298,6 +299,7 @@ def formula(rule_: Rule) -> tuple[sympy.Expr, sympy.Symbol, sympy.Expr]:
     return expr, var, answer.combine(parts)
 
 
+@functools.lru_cache(maxsize=512)  # the proofs ask for the whole loss's form once a variable
 def elementary_form(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with derive's own functions (sigmoid, softplus, ReLU) rewritten in SymPy's."""
     found = applied(expr, lambda e: e.elementary is not None)

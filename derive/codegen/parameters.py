@@ -97,12 +97,13 @@ def to_parameters(params: list[Parameter]):
     """A function rewriting an expression in the parameters' symbols (derivatives first,
     since m_x'(w) contains m_x(w)), then into its stable form."""
     symbols = {p.atom: sympy.Symbol(p.name, real=True) for p in params}
-    order = sorted(symbols, key=lambda a: not isinstance(a, (sympy.Derivative, sympy.Subs)))
+    derivatives = {
+        a: s for a, s in symbols.items() if isinstance(a, (sympy.Derivative, sympy.Subs))
+    }
+    values = {a: s for a, s in symbols.items() if a not in derivatives}
 
     def rewrite(expr: sympy.Expr) -> sympy.Expr:
-        for atom in order:
-            expr = expr.xreplace({atom: symbols[atom]})
-        return stabilised(expr)
+        return stabilised(expr.xreplace(derivatives).xreplace(values))
 
     return rewrite
 

@@ -66,7 +66,7 @@ class Prover:
         no reference to compare with), compared at points where ``domain`` is real."""
         if reference is None:
             return FAILED
-        if is_zero(claimed - reference, self.budget.next_slice()):
+        if claimed == reference or is_zero(claimed - reference, self.budget.next_slice()):
             return PROVED
         if numerically_equal(claimed, reference, domain=domain):
             return CHECKED

@@ -17,7 +17,7 @@ import sympy
 from derive import printing
 from derive.chain import Chain
 from derive.deadline import attempt, watched
-from derive.engine import Differentiator
+from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
 from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
@@ -78,7 +78,7 @@ class Derivation(DerivationData):
         """A Python module (NumPy only) computing the loss and this gradient."""
         from derive import codegen
 
-        return guarded(codegen.module_source)(self, timeout=timeout)
+        return guarded(codegen.module_source)(self, derivative, timeout=timeout)
 
     def compile(self, timeout: float | None = None):
         """The module of ``code()``, loaded from that source: ``.loss``, ``.gradient``."""
@@ -112,7 +112,7 @@ def gradient(
     form: str | None = None,
     functions: Iterable[str] = (),
     log_base: str = "e",
-    where: Iterable[str] = (),
+    where: str | Iterable[str] | None = (),
 ) -> Derivation:
     """Derive each partial derivative of the loss ``latex`` step by step, and prove each step.
 
@@ -128,7 +128,7 @@ def gradient(
     bad input (a ``wrt`` not in the loss, an unknown form), and a ``DeriveError`` too when
     the derivation takes longer than ``timeout`` seconds (default 10).
     """
-    where = (where,) if isinstance(where, str) else tuple(where)
+    where = (where,) if isinstance(where, str) else tuple(where or ())
     loss = parse_loss(latex, tuple(functions), log_base, where)
     options = {"log_base": log_base, "functions": tuple(functions), "where": where}
     return derivation_of(loss, wrt, form, options)
@@ -301,7 +301,9 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     """``result`` simplified when that makes it shorter: x(2b + 2wx − 2y)/2 becomes
     x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
     the orientation the user wrote."""
-    if result.has(*heads_with(lambda e: e.kinks is not None)) or sympy.count_ops(result) <= _SIMPLE:
+    if result.has(*heads_with(lambda e: e.kinks is not None)) or _monomial(result):
+        return result
+    if sympy.count_ops(result) <= _SIMPLE:
         return result
     if too_large_to_simplify(result):
         return result
@@ -310,6 +312,12 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
     if new_functions or sympy.count_ops(simpler) >= sympy.count_ops(result):
         return result  # not shorter, or written with functions the loss does not use
     return simpler
+
+
+def _monomial(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` is a number times powers of symbols (x₁x₃…x₂₀₀): nothing to simplify."""
+    factors = sympy.Mul.make_args(expr)
+    return all(f.is_Atom or (f.is_Pow and f.base.is_Symbol and f.exp.is_Number) for f in factors)
 
 
 def _functions(expr: sympy.Expr) -> set[type]:

@@ -13,6 +13,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.codegen import compile_module, module_source, parameters
+from derive.engine import derivative
 from derive.model import Derivation
 from derive.proof.gradient_check import STAND_INS, check_gradient
 from rules.registry import elementary_form, entry_for
@@ -72,7 +73,7 @@ def check_module(
     """
     import numpy as np
 
-    module = module or compile_module(module_source(d))
+    module = module or compile_module(module_source(d, derivative))
     params = parameters(d)
     stand_ins = stand_ins_for([p.atom for p in params])
     variables = sorted(

@@ -46,6 +46,12 @@ def _fresh_symbol(taken: set[str]) -> sympy.Symbol:
     return sympy.Dummy("u", real=True)
 
 
+def derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """d(expr)/d(var) by the rules, without its steps' proofs: the local derivatives of
+    reverse-mode code (``codegen.reverse``), which are small pieces of a derived loss."""
+    return Differentiator().derive(expr, var).step.result
+
+
 class Differentiator:
     """Builds step trees for one loss, each (expression, variable) once.
 

@@ -39,6 +39,7 @@ READINGS = [
     ("lines-any-order", "a = \\sigma(z)\nz = w x + b\nL = (a - y)^2", [],
      "(-y + sigmoid(b + w*x))**2", ["z", "a"]),
     ("loss-named-first", "J = (a - y)^2\na = w x", [], "(w*x - y)**2", ["a"]),
+    ("loss-with-arguments", "L(w) = (a - y)^2\na = w x", [], "(w*x - y)**2", ["a"]),
     ("continued-line", "z = w x\n  + b\nL = z^2", [], "(b + w*x)**2", ["z"]),
     ("function-twice", r"f(x_1) + f(x_2)", ["f(x) = w x^2"], "w*x_1**2 + w*x_2**2",
      ["f_of_x_1", "f_of_x_2"]),
@@ -270,8 +271,34 @@ def test_the_module_computes_each_intermediate_once_and_backpropagates():
     assert dw[2] == pytest.approx(s - 1) and db[2] == pytest.approx(s - 1)
 
 
-def test_an_intermediate_that_divides_is_not_used_in_the_module():
-    d = derive.gradient("a", where=["a = 1/z", "z = w"], wrt="w")
-    source = d.code()
-    assert "z = " not in source.split("def gradient")[1]
-    assert d.compile().gradient(w=2.0) == pytest.approx(-0.25)
+def test_the_backward_pass_has_an_adjoint_per_intermediate_in_reverse_order():
+    """The aligned three-line network: dL_da, then dL_dz = dL_da·(1 − a²), then the inputs'."""
+    d = derive.gradient(
+        r"\begin{aligned} z &= w x + b \\ a &= \tanh(z) \\ L &= (a - y)^2 \end{aligned}",
+        wrt=["w", "b"],
+    )
+    lines = [line.strip() for line in d.code().split("def gradient")[1].splitlines()]
+    order = [
+        next(k for k, line in enumerate(lines) if line.startswith(start))
+        for start in ("z = ", "a = ", "dL_da = ", "dL_dz = dL_da*", "dL_dw = dL_dz*")
+    ]
+    assert order == sorted(order), lines
+    dw, db = d.compile().gradient(w=0.5, b=0.1, x=2.0, y=0.3)
+    a = np.tanh(0.5 * 2.0 + 0.1)
+    assert (dw, db) == pytest.approx((2 * (a - 0.3) * (1 - a**2) * 2.0, 2 * (a - 0.3) * (1 - a**2)))
+
+
+@pytest.mark.parametrize(
+    "latex,where,point,expected",
+    [("a", ["a = 1/z", "z = w"], {"w": 2.0}, -0.25),
+     (LOGISTIC, [r"s = \sigma(w x)"], {"w": 40.0, "x": 50.0, "y": 0.0}, 50.0)],
+    ids=["the-loss-divides-by-it", "saturating"],
+)  # fmt: skip
+def test_an_adjoint_divides_by_an_intermediate_only_where_the_loss_does(
+    latex, where, point, expected
+):
+    """1/z² may divide by z, as the loss 1/z does; ∂L/∂s = −y/s + (1 − y)/(1 − s) may not be
+    computed on its own: s = σ(2000) rounds to 1, where the gradient x·(s − y) is finite."""
+    d = derive.gradient(latex, where=where, wrt="w")
+    with np.errstate(divide="raise", invalid="raise"):
+        assert d.compile().gradient(**point) == pytest.approx(expected)

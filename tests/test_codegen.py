@@ -220,7 +220,7 @@ def test_cli_check_fails_on_a_wrong_gradient(monkeypatch):
     import derive.codegen as codegen
 
     original = codegen.module_source
-    monkeypatch.setattr(codegen, "module_source", lambda d: original(d).replace("2*x", "3*x"))
+    monkeypatch.setattr(codegen, "module_source", lambda *a: original(*a).replace("2*x", "3*x"))
     monkeypatch.setattr(
         "derive.api.Derivation.code", lambda self, timeout=None: codegen.module_source(self)
     )

@@ -143,7 +143,7 @@ def test_descend_then_draw_generates_the_module_once(tmp_path, monkeypatch):
 
     calls = []
     original = codegen.module_source
-    monkeypatch.setattr(codegen, "module_source", lambda d: calls.append(d) or original(d))
+    monkeypatch.setattr(codegen, "module_source", lambda *a: calls.append(a) or original(*a))
     run = descend("(w_1 - 1)^2 + w_2^2", {"w_1": 0.0, "w_2": 1.0}, steps=5)
     run.plot(str(tmp_path / "run.png"))
     assert len(calls) == 1

@@ -12,6 +12,7 @@ derivative ``dm_x_dw``: the gradient is the upstream value times the local deriv
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 
@@ -19,6 +20,7 @@ import sympy
 
 from derive import notation as names
 from derive import printing
+from derive.codegen import operations, reverse
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.parameters import (
     RESERVED,
@@ -28,12 +30,15 @@ from derive.codegen.parameters import (
     parameters,
     to_parameters,
 )
-from derive.codegen.statements import Statement, body
+from derive.codegen.statements import Statement, body, short_lines
 from derive.codegen.text import WIDTH, docstring, listing, one_line
 from derive.deadline import check
 from derive.model import Derivation
 from derive.version import __version__
 
+CHEAP_GRADIENT = 4  # the gradient's operations at most this many times the loss's
+LONGEST_COMMENT = 60  # nodes of a formula shown beside the statement computing it
+LONGEST_DOC = 400  # nodes of a formula listed in the module's docstring
 CONVENTION = (
     "At a kink the code follows the deep-learning convention: sign(0) = 0;\n"
     "Heaviside(0) = 1/2, so a tie in max(a, b) or min(a, b) splits the gradient equally;\n"
@@ -95,8 +100,10 @@ def loss_name(d: Derivation) -> str:
     return "L"
 
 
-def module_source(d: Derivation) -> str:
-    """The module's source code."""
+def module_source(d: Derivation, derivative=None) -> str:
+    """The module's source code. ``derivative(expr, var)`` (``engine.derivative``) lets it
+    write reverse mode, each local derivative by the rules; without it every partial
+    derivative is one formula, as derived."""
     params = parameters(d)
     as_code = to_parameters(params)
     printer = NumPyCode()
@@ -104,43 +111,26 @@ def module_source(d: Derivation) -> str:
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
     wrt = tuple(by_atom.get(p.var, p.var.name) for p in d.partials)
-    forward, named = _intermediates(d, as_code, taken)
-    outputs = []
-    for p, var in zip(d.partials, wrt, strict=True):
-        check()
-        formula = p.formula
-        if forward and _in_names(p, named):  # x·(s − y): each intermediate computed once
-            formula = p.in_intermediates.xreplace(named)
-        shown = printing.text(p.in_intermediates if formula is not p.formula else formula,
-                              d.spellings)  # fmt: skip
-        comment = f"∂{name}/∂{printing.text(p.var, d.spellings)} = {shown}"
-        output = _unused(f"d{name}_d{var}", taken)  # never a parameter's name
-        taken.add(output)
-        outputs.append(Statement(output, as_code(formula), one_line(comment)))
-    narrow = [o for o in outputs if not _covers(o.expr, params)]
-    preamble = ()
-    if narrow:  # a partial that lacks some parameter is broadcast to the gradient's shape
-        shapes = [f"np.shape({p.name})" for p in params]
-        preamble = (("shape = np.broadcast_shapes(", shapes, ")"),)
-    returns = [f"np.broadcast_to({o.name}, shape)" if o in narrow else o.name for o in outputs]
-    guarded = any(e.has(sympy.Piecewise) for e in [d.expr, *(p.formula for p in d.partials)])
+    variables = [p.var for p in d.partials]
+    chosen = None
+    reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
+    if derivative and (d.loss.definitions or reverse.applies(d.expr, variables)):
+        chosen = reverse_mode(set(taken), name, wrt, printer)
+    if chosen is not None:
+        functions = _functions(d, params, as_code, printer, *chosen)
+    else:
+        chosen = _formula_gradient(d, as_code, set(taken), name, wrt, printer)
+        functions = _functions(d, params, as_code, printer, *chosen)
+        loss_ops, gradient_ops = operations.ratio("\n".join(functions))
+        if derivative and gradient_ops > CHEAP_GRADIENT * max(loss_ops, 1):  # σ(σ(σ(…)))
+            other = reverse_mode(set(taken), name, wrt, printer, cut=True)
+            if other is not None:
+                cheaper = _functions(d, params, as_code, printer, *other)
+                if operations.ratio("\n".join(cheaper))[1] < gradient_ops:
+                    chosen, functions = other, cheaper
+    statements = chosen[0]
     loss_code = as_code(d.expr)
-    loss_doc = f"The loss, elementwise: {printing.text(d.expr, d.spellings)}"
-    gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, elementwise."
-    functions = [
-        *_function(
-            "loss", params, loss_doc,
-            body([Statement("value", loss_code)], taken, printer), ["value"], printer,
-            guarded=guarded,
-        ),
-        "",
-        "",
-        *_function(
-            "gradient", params, gradient_doc, _gradient_body(forward, outputs, taken, printer),
-            returns, printer, preamble, guarded,
-        ),
-    ]  # fmt: skip
-    for helper in reversed(helpers([loss_code, *(o.expr for o in [*forward, *outputs])])):
+    for helper in reversed(helpers([loss_code, *(s.expr for s in statements)])):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]
     lines = [
@@ -157,6 +147,167 @@ def module_source(d: Derivation) -> str:
         *functions,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _formula_gradient(d: Derivation, as_code, taken: set[str], loss_name: str, wrt, printer):
+    """Each partial derivative as one formula, shared subexpressions named: the statements,
+    the outputs and the names they take."""
+    forward, named = _intermediates(d, as_code, taken)
+    outputs = _formula_outputs(d, as_code, taken, loss_name, wrt, forward, named)
+    return _gradient_body(forward, outputs, taken, printer), outputs, taken
+
+
+def _functions(d: Derivation, params, as_code, printer, statements, outputs, taken) -> list[str]:
+    """The lines of ``loss`` and ``gradient``."""
+    reaches = _parameters_reached(statements, params)
+    narrow = [o for o in outputs if reaches[o.name] != {p.name for p in params}]
+    preamble = ()
+    if narrow:  # a partial that lacks some parameter is broadcast to the gradient's shape
+        shapes = [f"np.shape({p.name})" for p in params]
+        preamble = (("shape = np.broadcast_shapes(", shapes, ")"),)
+    returns = [f"np.broadcast_to({o.name}, shape)" if o in narrow else o.name for o in outputs]
+    guarded = any(e.has(sympy.Piecewise) for e in [d.expr, *(p.formula for p in d.partials)])
+    loss_doc = f"The loss, elementwise: {printing.text(d.expr, d.spellings)}"
+    gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, elementwise."
+    return [
+        *_function(
+            "loss", params, loss_doc,
+            body([Statement("value", as_code(d.expr))], taken, printer), ["value"], printer,
+            guarded=guarded,
+        ),
+        "",
+        "",
+        *_function(
+            "gradient", params, gradient_doc, statements, returns, printer, preamble, guarded,
+        ),
+    ]  # fmt: skip
+
+
+def _comment(d: Derivation, loss_name: str, var: sympy.Symbol, formula=None) -> str:
+    """``∂L/∂w = formula``, the formula left out when it would not fit on a few lines."""
+    lhs = f"∂{loss_name}/∂{printing.text(var, d.spellings)}"
+    if formula is None or _longer_than(formula, LONGEST_COMMENT):
+        return lhs
+    return one_line(f"{lhs} = {printing.text(formula, d.spellings)}")
+
+
+def _longer_than(expr: sympy.Expr, nodes: int) -> bool:
+    """Whether ``expr`` has more than ``nodes`` nodes (counted only that far)."""
+    for count, _ in enumerate(sympy.preorder_traversal(expr)):
+        if count >= nodes:
+            return True
+    return False
+
+
+def _formula_outputs(d: Derivation, as_code, taken, loss_name, wrt, forward, named):
+    """Each partial derivative as one formula (in the intermediates' names where safe)."""
+    outputs = []
+    for p, var in zip(d.partials, wrt, strict=True):
+        check()
+        formula = p.formula
+        if forward and _in_names(p, named):  # x·(s − y): each intermediate computed once
+            formula = p.in_intermediates.xreplace(named)
+        shown = p.in_intermediates if formula is not p.formula else formula
+        output = _unused(f"d{loss_name}_d{var}", taken)  # never a parameter's name
+        taken.add(output)
+        outputs.append(Statement(output, as_code(formula), _comment(d, loss_name, p.var, shown)))
+    return outputs
+
+
+def _backpropagation(
+    d: Derivation, as_code, taken, loss_name, wrt, printer, cut=False, derivative=None
+):
+    """Reverse mode (``reverse``): the forward pass computes each piece once (each definition,
+    or the links of a long product), the backward pass each piece's adjoint in reverse order,
+    one statement each, and each partial derivative is the adjoint its variable receives;
+    ``cut``: also at each application of a smooth function (σ, tanh, …), for a deep nest.
+    The statements, the outputs and the names they take; None when an adjoint would divide
+    by a piece where the loss does not (then each partial is computed as one formula)."""
+    variables = [p.var for p in d.partials]
+    if d.loss.definitions:
+        statements, named = _intermediates(d, as_code, taken)
+        forward = [
+            reverse.Piece(named[definition.name], definition.expr.xreplace(named))
+            for definition in d.loss.definitions
+        ]
+        loss = d.loss.top.xreplace(named)
+        spelled = {named[df.name]: printing.text(df.name, d.spellings) for df in d.loss.definitions}
+    else:
+        heads = reverse.NESTED_HEADS if cut else ()
+        forward, loss = reverse.pieces(d.expr, variables, _fresh_pieces(taken), heads)
+        statements = [Statement(p.symbol.name, as_code(p.expr)) for p in forward]
+        spelled = {p.symbol: p.symbol.name for p in forward}
+
+    def adjoint_symbol(piece: sympy.Symbol) -> sympy.Symbol:
+        code = _unused(f"d{loss_name}_d{piece.name}", taken)
+        taken.add(code)
+        return sympy.Symbol(code, real=True)
+
+    try:
+        divisors = reverse.denominators([d.expr, *(p.formula for p in d.partials)])
+        adjoints, partials = reverse.backward(
+            forward, loss, variables, adjoint_symbol, derivative, divisors
+        )
+    except reverse.Unstable:
+        return None
+    spelled |= {v: printing.text(v, d.spellings) for v in variables}
+    backward = [
+        Statement(a.symbol.name, as_code(a.expr), _chain_comment(a, loss_name, spelled))
+        for a in adjoints
+    ]
+    outputs = []
+    for p, var in zip(d.partials, wrt, strict=True):
+        output = _unused(f"d{loss_name}_d{var}", taken)
+        taken.add(output)
+        shown = p.in_intermediates if d.loss.definitions else p.formula
+        if shown is None or _longer_than(shown, LONGEST_COMMENT):
+            comment = _chain_comment(partials[p.var], loss_name, spelled)
+        else:
+            comment = _comment(d, loss_name, p.var, shown)
+        outputs.append(Statement(output, as_code(partials[p.var].expr), comment))
+    needed = set().union(*(s.expr.free_symbols for s in [*backward, *outputs]))
+    kept = {p.symbol.name for p in reverse.used_pieces(forward, needed)}
+    statements = [s for s in statements if s.name in kept]
+    names = taken | {"shape"}
+    forward_lines = short_lines(statements, names, printer)
+    adjoints_named = [sympy.Symbol(s.name, real=True) for s in backward]
+    names |= {s.name for s in forward_lines}
+    backward_lines = body([*backward, *outputs], names, printer, ignore=adjoints_named)
+    return forward_lines + backward_lines, outputs, taken
+
+
+def _fresh_pieces(taken: set[str]):
+    """t1, t2, …: names for the pieces of a long product, none already taken."""
+    k = 1
+    while True:
+        if f"t{k}" not in taken:
+            taken.add(f"t{k}")
+            yield sympy.Symbol(f"t{k}", real=True)
+        k += 1
+
+
+def _chain_comment(adjoint: reverse.Adjoint, loss_name: str, spelled: dict) -> str:
+    """``∂L/∂z = ∂L/∂a·∂a/∂z``: the chain rule the adjoint came from."""
+    of = spelled[adjoint.of]
+    terms = [
+        f"∂{loss_name}/∂{of}" if user is None
+        else f"∂{loss_name}/∂{spelled[user]}·∂{spelled[user]}/∂{of}"
+        for user in adjoint.users
+    ]  # fmt: skip
+    return one_line(f"∂{loss_name}/∂{of} = {' + '.join(terms)}" if adjoint.users != (None,)
+                    else f"∂{loss_name}/∂{of}")  # fmt: skip
+
+
+def _parameters_reached(statements: list[Statement], params: list[Parameter]) -> dict:
+    """The parameters each statement's value depends on, through the statements before it."""
+    names = {p.name for p in params}
+    reached: dict[str, set[str]] = {}
+    for statement in statements:
+        found: set[str] = set()
+        for symbol in statement.expr.free_symbols:
+            found |= reached.get(symbol.name, {symbol.name} & names)
+        reached[statement.name] = found
+    return reached
 
 
 def _intermediates(d: Derivation, as_code, taken: set[str]):
@@ -209,12 +360,6 @@ def _unused(name: str, taken: set[str]) -> str:
     return name
 
 
-def _covers(expr: sympy.Expr, params: list[Parameter]) -> bool:
-    """Whether ``expr`` has every parameter the loss needs, so that it already broadcasts."""
-    needed = {sympy.Symbol(p.name, real=True) for p in params}
-    return needed <= expr.free_symbols
-
-
 def _without_comments(latex: str) -> str:
     """LaTeX with its ``%`` comments removed."""
     return re.sub(r"(?<!\\)%[^\n]*", "", latex)
@@ -233,7 +378,10 @@ def _module_doc(d: Derivation, params: list[Parameter], loss_name: str) -> str:
     lines += ["Partial derivatives (LaTeX):", ""]
     for p in d.partials:
         lhs = rf"\frac{{\partial {loss_name}}}{{\partial {printing.latex(p.var, d.spellings)}}}"
-        lines.append(f"    {lhs} = {one_line(printing.latex(p.formula, d.spellings))}")
+        if _longer_than(p.formula, LONGEST_DOC):
+            lines.append(f"    {lhs} = (too long to list here: derive grad shows it)")
+        else:
+            lines.append(f"    {lhs} = {one_line(printing.latex(p.formula, d.spellings))}")
     lines += ["", "Parameters:", ""]
     width = max(len(p.name) for p in params) if params else 0
     for p in params:

@@ -36,18 +36,34 @@ def temporaries(taken: set[str]):
         k += 1
 
 
-def body(outputs: list[Statement], taken: set[str], printer: NumPyCode) -> list[Statement]:
+def body(
+    outputs: list[Statement], taken: set[str], printer: NumPyCode, ignore=()
+) -> list[Statement]:
     """Statements computing ``outputs``: shared subexpressions first, as temporaries, and
-    lines kept within WIDTH by naming large pieces."""
+    lines kept within WIDTH by naming large pieces. A shared subexpression holding a symbol
+    of ``ignore`` is not named (an output computed before its use may be one)."""
     names_used = set(taken) | {s.name for s in outputs}
     symbols = temporaries(names_used)
     exprs = [s.expr for s in outputs]
     replacements, reduced = attempt(  # without shared temporaries when CSE takes too long
-        lambda: sympy.cse(exprs, symbols=symbols, order="none"), ([], exprs), CSE_SECONDS
+        lambda: sympy.cse(exprs, symbols=symbols, order="none", ignore=tuple(ignore)),
+        ([], exprs),
+        CSE_SECONDS,
     )
     replacements, reduced = _values_only(replacements, reduced)
     statements = [Statement(str(sym), expr) for sym, expr in replacements]
     statements += [Statement(s.name, e, s.comment) for s, e in zip(outputs, reduced, strict=True)]
+    return _short(statements, symbols, printer)
+
+
+def short_lines(statements: list[Statement], taken: set[str], printer: NumPyCode):
+    """``statements`` as they are, save that a line longer than WIDTH is split by naming
+    large pieces of it."""
+    symbols = temporaries(set(taken) | {s.name for s in statements})
+    return _short(statements, symbols, printer)
+
+
+def _short(statements: list[Statement], symbols, printer: NumPyCode) -> list[Statement]:
     short: list[Statement] = []
     for statement in statements:
         short.extend(_split(statement, symbols, printer))

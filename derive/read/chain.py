@@ -17,6 +17,7 @@ from sympy.core.function import AppliedUndef
 from derive.errors import DeriveError, ParseError
 from derive.model import Definition, Loss
 from derive.read.definitions import (
+    bare_name,
     defined_functions,
     definition_lines,
     is_loss_name,
@@ -40,7 +41,7 @@ def read_chain(source: str, where, functions, log_base: str, read) -> Loss:
             raise ParseError("two lines define the loss (L, J or \\ell)", source, column)
         at = named[0] if named else len(lines) - 1
         loss = _within(source, lines[at].column, lambda: read(lines[at].right, functions))
-        loss = dataclasses.replace(loss, source=source, name=lines[at].left)
+        loss = dataclasses.replace(loss, source=source, name=bare_name(lines[at].left))
         pieces = [(line.text, source, line.start) for k, line in enumerate(lines) if k != at]
         pieces += [(text, text, 0) for text in where]
     else:

@@ -171,8 +171,13 @@ def _moved(error: ParseError, text: str, offset: int) -> ParseError:
 
 
 def is_loss_name(name: str | None) -> bool:
-    """Whether a definition's name marks it as the loss (L, J, \\ell)."""
-    return name is not None and name.strip() in LOSS_NAMES
+    """Whether a definition's name marks it as the loss (L, J, \\ell, also as L(w))."""
+    return name is not None and bare_name(name) in LOSS_NAMES
+
+
+def bare_name(name: str) -> str:
+    """A left-hand side without its arguments: L for L(w), J for J(\\theta)."""
+    return re.sub(r"\s*(\\left)?\(.*\)\s*$", "", name.strip(), flags=re.S)
 
 
 def defined_functions(texts) -> tuple[str, ...]:

@@ -42,14 +42,31 @@ def concrete(expr: sympy.Expr, stand_ins: dict) -> sympy.Expr:
 def switching_gaps(expr: sympy.Expr) -> list[sympy.Expr]:
     """Expressions that are 0 where ``expr`` switches, as each function's entry says: the
     arguments of |u|, sign, H, ReLU and arccot, the differences of max and min arguments, the
-    sides of cases conditions. Finite differences are unreliable next to these, smooth join
-    or not."""
+    sides of cases conditions; and each factor it divides by, and what tan, cot, sec, csc,
+    coth and csch divide by, where it has a pole (1/(abcd)² is even in d: a stencil across
+    d = 0 sees two equal values and a slope of 0). Finite
+    differences are unreliable next to these, smooth join or not."""
     gaps = []
     for node in sympy.preorder_traversal(expr):
         entry = entry_for(node) if isinstance(node, sympy.Basic) else None
         if entry is not None and entry.kinks is not None:
             gaps += [spec.where for spec in entry.kinks(node)]
+        if isinstance(node, sympy.Pow) and node.exp.is_negative:
+            gaps += [f.as_base_exp()[0] for f in sympy.Mul.make_args(node.base) if f.free_symbols]
+        if isinstance(node, tuple(POLES)):
+            gaps.append(POLES[type(node)](node.args[0]))
     return gaps
+
+
+# Where the functions that divide have their poles: 0 at each of them.
+POLES = {
+    sympy.tan: sympy.cos,
+    sympy.sec: sympy.cos,
+    sympy.cot: sympy.sin,
+    sympy.csc: sympy.sin,
+    sympy.coth: lambda u: u,
+    sympy.csch: lambda u: u,
+}
 
 
 def _by_name(function, variables):

@@ -310,6 +310,8 @@ MUTANTS = [
     r"\sin(x \cos(x^3))",
     r"\frac{(y - \mu)^2}{2 \sigma^2} + \log \sigma",
     r"-(1-p)^2 \log p",
+    r"\frac{1}{(a b c d)^2}",  # even in each factor: a stencil across its pole sees a slope of 0
+    r"\csc^2 x + \coth(x)^2",  # the same, with poles inside functions
 ]
 
 

@@ -44,8 +44,8 @@ def switching_gaps(expr: sympy.Expr) -> list[sympy.Expr]:
     arguments of |u|, sign, H, ReLU and arccot, the differences of max and min arguments, the
     sides of cases conditions; and each factor it divides by, and what tan, cot, sec, csc,
     coth and csch divide by, where it has a pole (1/(abcd)² is even in d: a stencil across
-    d = 0 sees two equal values and a slope of 0). Finite
-    differences are unreliable next to these, smooth join or not."""
+    d = 0 sees two equal values and a slope of 0). Finite differences are unreliable next to
+    these, smooth join or not."""
     gaps = []
     for node in sympy.preorder_traversal(expr):
         entry = entry_for(node) if isinstance(node, sympy.Basic) else None

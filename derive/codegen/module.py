@@ -112,24 +112,25 @@ def module_source(d: Derivation, derivative=None) -> str:
     by_atom = {p.atom: p.name for p in params}
     wrt = tuple(by_atom.get(p.var, p.var.name) for p in d.partials)
     variables = [p.var for p in d.partials]
-    chosen = None
+    loss_code = as_code(d.expr)
+    written = functools.partial(_functions, d, params, loss_code, printer)
     reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
+    chosen = None
     if derivative and (d.loss.definitions or reverse.applies(d.expr, variables)):
         chosen = reverse_mode(set(taken), name, wrt, printer)
     if chosen is not None:
-        functions = _functions(d, params, as_code, printer, *chosen)
+        functions = written(*chosen)
     else:
         chosen = _formula_gradient(d, as_code, set(taken), name, wrt, printer)
-        functions = _functions(d, params, as_code, printer, *chosen)
-        loss_ops, gradient_ops = operations.ratio("\n".join(functions))
-        if derivative and gradient_ops > CHEAP_GRADIENT * max(loss_ops, 1):  # σ(σ(σ(…)))
+        functions = written(*chosen)
+        loss_ops, gradient_ops = operations.ratio("\n".join(functions)) if derivative else (1, 0)
+        if gradient_ops > CHEAP_GRADIENT * max(loss_ops, 1):  # σ(σ(σ(…))): try reverse mode
             other = reverse_mode(set(taken), name, wrt, printer, cut=True)
             if other is not None:
-                cheaper = _functions(d, params, as_code, printer, *other)
+                cheaper = written(*other)
                 if operations.ratio("\n".join(cheaper))[1] < gradient_ops:
                     chosen, functions = other, cheaper
     statements = chosen[0]
-    loss_code = as_code(d.expr)
     for helper in reversed(helpers([loss_code, *(s.expr for s in statements)])):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]
@@ -157,7 +158,7 @@ def _formula_gradient(d: Derivation, as_code, taken: set[str], loss_name: str, w
     return _gradient_body(forward, outputs, taken, printer), outputs, taken
 
 
-def _functions(d: Derivation, params, as_code, printer, statements, outputs, taken) -> list[str]:
+def _functions(d: Derivation, params, loss_code, printer, statements, outputs, taken) -> list[str]:
     """The lines of ``loss`` and ``gradient``."""
     reaches = _parameters_reached(statements, params)
     narrow = [o for o in outputs if reaches[o.name] != {p.name for p in params}]
@@ -172,7 +173,7 @@ def _functions(d: Derivation, params, as_code, printer, statements, outputs, tak
     return [
         *_function(
             "loss", params, loss_doc,
-            body([Statement("value", as_code(d.expr))], taken, printer), ["value"], printer,
+            body([Statement("value", loss_code)], taken, printer), ["value"], printer,
             guarded=guarded,
         ),
         "",
@@ -208,8 +209,7 @@ def _formula_outputs(d: Derivation, as_code, taken, loss_name, wrt, forward, nam
         if forward and _in_names(p, named):  # x·(s − y): each intermediate computed once
             formula = p.in_intermediates.xreplace(named)
         shown = p.in_intermediates if formula is not p.formula else formula
-        output = _unused(f"d{loss_name}_d{var}", taken)  # never a parameter's name
-        taken.add(output)
+        output = _claimed(f"d{loss_name}_d{var}", taken)  # never a parameter's name
         outputs.append(Statement(output, as_code(formula), _comment(d, loss_name, p.var, shown)))
     return outputs
 
@@ -222,7 +222,7 @@ def _backpropagation(
     one statement each, and each partial derivative is the adjoint its variable receives;
     ``cut``: also at each application of a smooth function (σ, tanh, …), for a deep nest.
     The statements, the outputs and the names they take; None when an adjoint would divide
-    by a piece where the loss does not (then each partial is computed as one formula)."""
+    by a piece where the partial derivatives do not (then each is computed as one formula)."""
     variables = [p.var for p in d.partials]
     if d.loss.definitions:
         statements, named = _intermediates(d, as_code, taken)
@@ -239,9 +239,7 @@ def _backpropagation(
         spelled = {p.symbol: p.symbol.name for p in forward}
 
     def adjoint_symbol(piece: sympy.Symbol) -> sympy.Symbol:
-        code = _unused(f"d{loss_name}_d{piece.name}", taken)
-        taken.add(code)
-        return sympy.Symbol(code, real=True)
+        return sympy.Symbol(_claimed(f"d{loss_name}_d{piece.name}", taken), real=True)
 
     try:
         divisors = reverse.denominators([d.expr, *(p.formula for p in d.partials)])
@@ -257,8 +255,7 @@ def _backpropagation(
     ]
     outputs = []
     for p, var in zip(d.partials, wrt, strict=True):
-        output = _unused(f"d{loss_name}_d{var}", taken)
-        taken.add(output)
+        output = _claimed(f"d{loss_name}_d{var}", taken)
         shown = p.in_intermediates if d.loss.definitions else p.formula
         if shown is None or _longer_than(shown, LONGEST_COMMENT):
             comment = _chain_comment(partials[p.var], loss_name, spelled)
@@ -315,8 +312,7 @@ def _intermediates(d: Derivation, as_code, taken: set[str]):
     and each intermediate's symbol in code; none without."""
     statements, named = [], {}
     for definition in d.loss.definitions:
-        code = _unused(names.make_safe(definition.name.name), taken)
-        taken.add(code)
+        code = _claimed(names.make_safe(definition.name.name), taken)
         named[definition.name] = sympy.Symbol(code, real=True)
         spelled = printing.text(definition.name, d.spellings)
         comment = one_line(f"{spelled} = {printing.text(definition.expr, d.spellings)}")
@@ -353,10 +349,12 @@ def _uses(lines: list[str], module: str) -> bool:
     return any(prefix in line for line in lines)
 
 
-def _unused(name: str, taken: set[str]) -> str:
-    """``name``, with underscores appended until no other name of the module has it."""
+def _claimed(name: str, taken: set[str]) -> str:
+    """``name``, with underscores appended until no other name of the module has it; the
+    name is then taken."""
     while name in taken:
         name += "_"
+    taken.add(name)
     return name
 
 

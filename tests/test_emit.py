@@ -153,6 +153,12 @@ def test_json_symbols_map_to_spellings():
     assert data["symbols"] == {"Delta": r"\Delta", "w_12": "w_{12}", "y_hat": r"\hat{y}"}
 
 
+# SymPy's LaTeX printer substitutes 0 for x and y to ask whether min(…) is constant: min(nan, -2)
+_NAN_AT_ZERO = (
+    -3 * sympy.Symbol("x") * sympy.exp(sympy.Min(sympy.Symbol("x") / sympy.Symbol("y"), -2))
+)
+
+
 @pytest.mark.parametrize(
     "expr,expected_text,expected_latex",
     [
@@ -160,8 +166,9 @@ def test_json_symbols_map_to_spellings():
         (sympy.Heaviside(sympy.Symbol("u")), "H(u)", r"H\left(u\right)"),
         (sympy.Heaviside(sympy.Symbol("u"), 0), "1[u > 0]", r"\mathbf{1}\left[u > 0\right]"),
         (2 * sympy.Symbol("x"), "2x", "2 x"),
+        (_NAN_AT_ZERO, "−3x·exp(min(x/y, −2))", r"- 3 x e^{\min\left(\frac{x}{y}, -2\right)}"),
     ],
-    ids=["positive-first", "heaviside", "relu-step", "number-times-symbol"],
+    ids=["positive-first", "heaviside", "relu-step", "number-times-symbol", "nan-at-zero"],
 )
 def test_printers(expr, expected_text, expected_latex):
     assert text(expr, {}) == expected_text

@@ -30,6 +30,12 @@ FOUND = [
         r"\operatorname{ReLU}(\ln \begin{cases} x1 & x > 0 \\ \tan(100) & \text{otherwise}"
         r" \end{cases})",
     ),
+    # SymPy's LaTeX printer asked whether min(x₁/x̄ + x̄, −σ(b)) is constant by putting 0 in it
+    (
+        "printer-nan-at-zero",
+        r"\max\{0, \exp(\min(\frac{x_1}{\bar{x}} + \bar{x}, -\sigma(b))) - "
+        r"\sigma(\left|\log_2(\frac{b}{beta})\right|)\}",
+    ),
 ]
 
 

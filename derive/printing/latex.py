@@ -8,8 +8,10 @@ prints as ``m_x'(w)`` and a derivative still to be worked out as ``∂/∂w (…
 from __future__ import annotations
 
 import sympy
+from sympy import Mul
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from derive.printing.functions import by_entry, positive_first, unknown_partial
 
@@ -35,6 +37,22 @@ class NotesLatexPrinter(LatexPrinter):
 
     def _as_ordered_terms(self, expr, order=None):
         return positive_first(super()._as_ordered_terms(expr, order=order))
+
+    def _print_Mul(self, expr):
+        try:
+            return super()._print_Mul(expr)
+        except (ValueError, TypeError):
+            # SymPy splits a product into a fraction by asking whether each negative exponent
+            # is constant, which substitutes 0 for every symbol: e^{min(x/y, -1)} then builds
+            # min(nan, -1) and raises. Such a product is printed factor by factor instead.
+            coefficient, rest = expr.as_coeff_Mul()
+            factors = " ".join(
+                self.parenthesize(factor, PRECEDENCE["Mul"]) for factor in Mul.make_args(rest)
+            )
+            sign = "- " if coefficient.is_negative else ""
+            if abs(coefficient) == 1:
+                return sign + factors
+            return f"{sign}{self._print(abs(coefficient))} {factors}"
 
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.spellings:

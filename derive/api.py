@@ -184,6 +184,12 @@ def derivation_of(
 def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
     """The symbols to differentiate by: those named in ``wrt`` (in order), or all of them."""
     if wrt is None or (not isinstance(wrt, str) and not list(wrt)):
+        if not loss.symbols and loss.expr.atoms(sympy.Indexed):
+            arrays = sorted({e.base.label.name for e in loss.expr.atoms(sympy.Indexed)})
+            raise DeriveError(
+                f"the loss's variables are elements of arrays ({', '.join(arrays)}); name one "
+                f"with --wrt, as {arrays[0]}_k"
+            )
         if not loss.symbols:
             raise DeriveError("the loss has no variables: its derivative is 0 everywhere")
         if len(loss.symbols) > MAX_DEFAULT_VARIABLES:

@@ -20,7 +20,7 @@ from derive import deadline
 from derive.api import Derivation, derivation_of, parse_loss
 from derive.deadline import attempt
 from derive.engine import Differentiator
-from derive.errors import ParseError
+from derive.errors import ParseError, refuse_sums
 from derive.guard import guarded
 from derive.model import Partial
 from derive.proof.equality import SEED, evaluated, is_zero, random_point
@@ -107,6 +107,7 @@ def check(
     with definitions ``where``, the claim may use their names: (s − y) x for s = σ(w x))."""
     where = (where,) if isinstance(where, str) else tuple(where)
     loss = parse_loss(latex, tuple(functions), log_base, where)
+    refuse_sums(loss.expr, "derive check")
     taken = {s.name for s in loss.expr.free_symbols} | {d.name.name for d in loss.definitions}
     differentiator = Differentiator(taken, loss.fractions)
     options = {"log_base": log_base, "where": where}

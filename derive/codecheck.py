@@ -14,6 +14,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.codegen import compile_module, module_source, parameters
 from derive.engine import derivative
+from derive.errors import refuse_sums
 from derive.model import Derivation
 from derive.proof.gradient_check import STAND_INS, check_gradient
 from rules.registry import elementary_form, entry_for
@@ -90,6 +91,7 @@ def check_module(
     """
     import numpy as np
 
+    refuse_sums(d.expr, "code --check")
     module = module or compile_module(module_source(d, derivative))
     params = parameters(d)
     stand_ins = stand_ins_for([p.atom for p in params])

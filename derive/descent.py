@@ -17,7 +17,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.api import Derivation, derivation_of, parse_loss
-from derive.errors import DeriveError
+from derive.errors import DeriveError, refuse_sums
 from derive.guard import guarded
 from derive.read import parse_name
 
@@ -119,6 +119,7 @@ def descend(
     loss = parse_loss(
         latex, tuple(functions), log_base, (where,) if isinstance(where, str) else where
     )
+    refuse_sums(loss.expr, "derive descend")
     if loss.expr.atoms(AppliedUndef, sympy.Derivative):
         raise DeriveError(
             "descend needs a loss it can evaluate: write out the unknown functions "

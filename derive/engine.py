@@ -18,7 +18,15 @@ import sympy
 from derive.deadline import check
 from derive.model import Step
 from rules.arithmetic import is_fraction_of
-from rules.registry import CHAIN_RULE, KinkSpec, Outer, entry_for, find_rule, rule_named
+from rules.registry import (
+    CHAIN_RULE,
+    KinkSpec,
+    Outer,
+    depends,
+    entry_for,
+    find_rule,
+    rule_named,
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class Differentiator:
     def _derive(self, expr: sympy.Expr, var: sympy.Symbol) -> Derived:
         check()  # the request's deadline, between steps
         rule = find_rule(expr, var)
-        if expr in self.fractions and is_fraction_of(expr, var) and expr.has(var):
+        if expr in self.fractions and is_fraction_of(expr, var) and depends(expr, var):
             rule = rule_named("quotient rule")  # written as \frac{…}{…}: shown as a quotient
         kinks = self._kinks(expr, var, rule)
         answer = rule.apply(expr, var)
@@ -94,7 +102,7 @@ class Differentiator:
         entry = entry_for(expr)
         if rule.trivial or entry is None or entry.kinks is None or rule not in entry.rules:
             return []
-        return [FoundKink(s, expr, sympy.true) for s in entry.kinks(expr) if s.where.has(var)]
+        return [FoundKink(s, expr, sympy.true) for s in entry.kinks(expr) if depends(s.where, var)]
 
     def _chain(self, rule, expr, var, answer: Outer, kinks) -> Derived:
         """d/dx f(u) = f'(u) · du/dx, with f'(u) shown in its own variable once."""

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import sympy
+
 WINDOW = 72  # characters of a long input shown around an error
 
 
 class DeriveError(Exception):
     """Input that derive cannot work with; the message says what is wrong."""
+
+
+def refuse_sums(expr, what: str) -> None:
+    """A command that evaluates the loss at numbers refuses a sum over data, for now."""
+    if expr.has(sympy.Sum, sympy.Indexed):
+        raise DeriveError(
+            f"{what} does not handle sums over data (x_i) yet: derive grad and derive code do"
+        )
 
 
 class ParseError(DeriveError):

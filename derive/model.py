@@ -86,8 +86,17 @@ class Loss:
 
     @property
     def symbols(self) -> list[sympy.Symbol]:
-        """The free symbols of the loss, sorted by name."""
-        return sorted(self.expr.free_symbols, key=lambda s: s.name)
+        """The free real symbols of the loss, sorted by name: not the arrays indexed in a sum
+        (x in xᵢ) nor the whole numbers that count its terms (N)."""
+        arrays = {b.label for b in self.expr.atoms(sympy.IndexedBase)}
+        return sorted(
+            (
+                s
+                for s in self.expr.free_symbols
+                if isinstance(s, sympy.Symbol) and s not in arrays and not s.is_integer
+            ),
+            key=lambda s: s.name,
+        )
 
     def shape(self, symbol: sympy.Symbol) -> tuple:
         """The shape of ``symbol``: () for a scalar."""

@@ -15,7 +15,7 @@ from sympy.core.function import AppliedUndef
 
 from derive import printing
 from derive.api import derivation_of, parse_loss
-from derive.errors import DeriveError
+from derive.errors import DeriveError, refuse_sums
 from derive.guard import guarded
 from derive.proof.equality import evaluated
 from derive.proof.equations import solutions
@@ -80,6 +80,7 @@ def plot(
     loss = parse_loss(
         latex, tuple(functions), log_base, (where,) if isinstance(where, str) else where
     )
+    refuse_sums(loss.expr, "derive plot")
     if loss.expr.atoms(AppliedUndef, sympy.Derivative):
         raise DeriveError("plot needs a loss it can evaluate: write out the unknown functions")
     var = parse_name(wrt, loss)

@@ -5,7 +5,7 @@ package is imported, in the order of a calculus table: ``arithmetic`` (constants
 products, quotients, powers), ``exponential`` (exp, logarithms), ``trigonometric`` and
 ``hyperbolic`` (and their inverses), ``special`` (erf, sinc), ``neural`` (sigmoid, softplus),
 ``nonsmooth`` (abs, sign, Heaviside, ReLU, max, min, cases) and ``undefined`` (unknown
-functions such as m_x(w)).
+functions such as m_x(w)) and ``sums`` (Σ over an index, elements of arrays).
 """
 
 # isort: off
@@ -17,4 +17,5 @@ from rules import special  # noqa: F401
 from rules import neural  # noqa: F401
 from rules import nonsmooth  # noqa: F401
 from rules import undefined  # noqa: F401
+from rules import sums  # noqa: F401
 # isort: on

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sympy
 
-from rules.registry import Expansion, Outer, rule
+from rules.registry import Expansion, Outer, depends, rule
 
 x, u, c, n, a = (sympy.Symbol(name, real=True) for name in "xucna")
 f, g = (sympy.Function(name, real=True)(x) for name in "uv")
 
 
 def _depends(expr: sympy.Expr, var: sympy.Symbol) -> bool:
-    return expr.has(var)
+    return depends(expr, var)
 
 
 @rule(
@@ -52,7 +52,7 @@ def independent_part(
     the difference between linear and quadratic work."""
     free, bound = [], []
     for a in expr.args:
-        (bound if (var in a.free_symbols if a.is_Atom else a.has(var)) else free).append(a)
+        (bound if depends(a, var) else free).append(a)
     return _rebuilt(expr, free), _rebuilt(expr, bound)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy
 from sympy import Pow, exp, log
 
-from rules.registry import Outer, derivative, rule
+from rules.registry import Outer, depends, derivative, rule
 
 
 @derivative(exp, name="exponential", names=("exp",), commands=("exp",), text="exp")
@@ -30,11 +30,11 @@ def _log_base(expr, var):
     for log_u, inverse in (expr.args, expr.args[::-1]):
         if (
             isinstance(log_u, log)
-            and log_u.has(var)
+            and depends(log_u, var)
             and isinstance(inverse, Pow)
             and inverse.exp == -1
             and isinstance(inverse.base, log)
-            and not inverse.base.has(var)
+            and not depends(inverse.base, var)
         ):
             return log_u.args[0], inverse.base.args[0]
     return None

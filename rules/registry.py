@@ -235,6 +235,14 @@ CHAIN_RULE = Rule("chain rule", chain_rule, _statement(chain_rule), family="engi
                   specimen=_chain_specimen)  # fmt: skip
 
 
+def depends(expr: sympy.Basic, var: sympy.Expr) -> bool:
+    """Whether ``expr`` depends on ``var``; on an element ``w[k]`` of an array, whenever it
+    holds any element of w (``w[i]`` is ``w[k]`` where i = k)."""
+    if isinstance(var, sympy.Indexed):
+        return expr.has(var.base)
+    return var in expr.free_symbols if expr.is_Atom else expr.has(var)
+
+
 def find_rule(expr: sympy.Expr, var: sympy.Symbol) -> Rule:
     """The rule that differentiates ``expr`` with respect to ``var``."""
     for candidate in RULES:

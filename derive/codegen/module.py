@@ -20,11 +20,12 @@ import sympy
 
 from derive import notation as names
 from derive import printing
-from derive.codegen import operations, reverse
+from derive.codegen import arrays, operations, reverse
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.parameters import (
     RESERVED,
     Parameter,
+    atom_of,
     helpers,
     imported_names,
     parameters,
@@ -106,16 +107,19 @@ def module_source(d: Derivation, derivative=None) -> str:
     derivative is one formula, as derived."""
     params = parameters(d)
     as_code = to_parameters(params)
-    printer = NumPyCode()
+    over_arrays = arrays.has_arrays(d.expr)
+    printer = arrays.ArrayCode(arrays.lengths(as_code(d.expr))) if over_arrays else NumPyCode()
     taken = {p.name for p in params} | RESERVED | imported_names([d.expr])
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
-    wrt = tuple(by_atom.get(p.var, p.var.name) for p in d.partials)
+    wrt = tuple(by_atom.get(atom_of(p.var), str(p.var)) for p in d.partials)
     variables = [p.var for p in d.partials]
     loss_code = as_code(d.expr)
     written = functools.partial(_functions, d, params, loss_code, printer)
     reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
     chosen = None
+    if over_arrays:
+        derivative = None  # each partial one formula: its sums are not cut into pieces
     if derivative and (d.loss.definitions or reverse.applies(d.expr, variables)):
         chosen = reverse_mode(set(taken), name, wrt, printer)
     if chosen is not None:
@@ -162,6 +166,8 @@ def _functions(d: Derivation, params, loss_code, printer, statements, outputs, t
     """The lines of ``loss`` and ``gradient``."""
     reaches = _parameters_reached(statements, params)
     narrow = [o for o in outputs if reaches[o.name] != {p.name for p in params}]
+    if isinstance(printer, arrays.ArrayCode):
+        narrow = []  # a sum over the data is not elementwise in the data
     preamble = ()
     if narrow:  # a partial that lacks some parameter is broadcast to the gradient's shape
         shapes = [f"np.shape({p.name})" for p in params]
@@ -384,7 +390,11 @@ def _module_doc(d: Derivation, params: list[Parameter], loss_name: str) -> str:
     width = max(len(p.name) for p in params) if params else 0
     for p in params:
         lines.append(f"    {p.name.ljust(width)}  {p.meaning or p.latex}")
-    lines += ["", CONVENTION, "Every function takes NumPy arrays or numbers, and broadcasts."]
+    lines += ["", CONVENTION]
+    if arrays.has_arrays(d.expr):
+        lines.append(arrays.LAYOUT)
+    else:
+        lines.append("Every function takes NumPy arrays or numbers, and broadcasts.")
     return "\n".join(lines)
 
 

@@ -54,6 +54,11 @@ def _unknowns(expr: sympy.Expr) -> set:
     return found
 
 
+def atom_of(var: sympy.Expr) -> sympy.Symbol:
+    """The parameter a variable is part of: the array w of an element wₖ, else itself."""
+    return var.base.label if isinstance(var, sympy.Indexed) else var
+
+
 def parameters(d: Derivation) -> list[Parameter]:
     """The arguments, in order: the variables of WRT, the other symbols (sorted), then the
     values of unknown functions and of their derivatives."""
@@ -73,9 +78,12 @@ def parameters(d: Derivation) -> list[Parameter]:
     functions = sorted((a for a in found_atoms if isinstance(a, AppliedUndef)), key=str)
     opaque = {a: sympy.Dummy() for a in derivatives + functions}  # w inside m_x(w) is no argument
     symbols = {
-        s for e in exprs for s in e.xreplace(opaque).free_symbols if not isinstance(s, sympy.Dummy)
-    }
-    wrt = [p.var for p in d.partials if p.var in symbols]
+        s
+        for e in exprs
+        for s in e.xreplace(opaque).free_symbols
+        if isinstance(s, sympy.Symbol) and not isinstance(s, sympy.Dummy) and not s.is_integer
+    }  # an array x (of the elements xᵢ) by its name; no index i nor bound N
+    wrt = [atom_of(p.var) for p in d.partials if atom_of(p.var) in symbols]
     for symbol in wrt + sorted(symbols - set(wrt), key=lambda s: s.name):
         add(symbol.name, d.spellings.get(symbol.name, symbol.name), symbol)
     for function in functions:

@@ -45,6 +45,8 @@ def body(
     names_used = set(taken) | {s.name for s in outputs}
     symbols = temporaries(names_used)
     exprs = [s.expr for s in outputs]
+    if any(e.has(sympy.Sum, sympy.Indexed) for e in exprs):
+        return list(outputs)  # a piece holding xᵢ means nothing outside its sum over i
     replacements, reduced = attempt(  # without shared temporaries when CSE takes too long
         lambda: sympy.cse(exprs, symbols=symbols, order="none", ignore=tuple(ignore)),
         ([], exprs),

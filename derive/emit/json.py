@@ -66,7 +66,9 @@ def _partial(d: Derivation, p: Partial) -> dict:
 def as_dict(d: Derivation) -> dict:
     """The derivation as JSON-ready data: the contract's keys first, then derive's extras."""
     functions = sorted({f.func.__name__ for f in d.expr.atoms(AppliedUndef)})
-    names = {s.name for s in d.expr.free_symbols} | set(functions)
+    arrays = {b.label.name for b in d.expr.atoms(sympy.IndexedBase)}
+    names = {s.name for s in d.expr.free_symbols if isinstance(s, sympy.Symbol)} - arrays
+    names |= set(functions)
     log = "natural" if d.options.get("log_base", "e") == "e" else "base 10"
     sources = [x.source for x in d.loss.definitions] + [d.source]
     definitions = [
@@ -79,7 +81,8 @@ def as_dict(d: Derivation) -> dict:
         "expression": _sympy(d.expr),
         **({"definitions": definitions} if definitions else {}),
         "symbols": {name: d.spellings.get(name, name) for name in sorted(names)},
-        "gradient": {p.var.name: _partial(d, p) for p in d.partials},
+        **({"arrays": {a: d.spellings.get(a, a) for a in sorted(arrays)}} if arrays else {}),
+        "gradient": {str(p.var): _partial(d, p) for p in d.partials},
         "functions": functions,
         "real_where": [_sympy(c) for c in d.domain],
         "notes": [str(r) for r in d.readings],

@@ -59,6 +59,10 @@ class NotesLatexPrinter(LatexPrinter):
             return self.spellings[expr.name]
         return super()._print_Symbol(expr, style=style)
 
+    def _print_Indexed(self, expr):
+        base = self._print_Symbol(expr.base.label)
+        return base + "_{" + "".join(self._print(i) for i in expr.indices) + "}"
+
     def _function_name(self, function) -> str:
         name = function.__name__
         return self.spellings.get(name, name)

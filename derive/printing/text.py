@@ -22,6 +22,8 @@ class NotesTextPrinter(StrPrinter):
         self.partial = partial
 
     def _print(self, expr, **kwargs):
+        if isinstance(expr, sympy.Indexed):  # before SymPy's own x[i] (Indexed._sympystr)
+            return self._print_Indexed(expr)
         printed = by_entry(expr, "text", self._print)
         return super()._print(expr, **kwargs) if printed is None else printed
 
@@ -34,6 +36,19 @@ class NotesTextPrinter(StrPrinter):
         return expr.name
 
     _print_Dummy = _print_Symbol
+
+    def _print_Indexed(self, expr):
+        base = self._print_Symbol(expr.base.label)
+        return base + "_" + "".join(self._print(i) for i in expr.indices)
+
+    def _print_KroneckerDelta(self, expr):
+        return "δ_" + "".join(self._print(i) for i in expr.args)
+
+    def _print_Sum(self, expr):
+        text = f"[{self._print(expr.function)}]"
+        for index, low, high in reversed(expr.limits):
+            text = f"Σ_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}}{text}"
+        return text
 
     def _function_name(self, function) -> str:
         name = function.__name__

@@ -14,6 +14,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from derive.deadline import attempt
+from derive.proof.explicit import SIZES, has_arrays, within_bounds, written_out
 from rules.arithmetic import independent_part
 from rules.registry import elementary_form, heads_with
 
@@ -27,6 +28,8 @@ def reference_derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
     d/dx sign(g(x)) unevaluated); derive's derivatives are the classical ones, defined off the
     jumps, where both are 0: so they are dropped."""
     derivative = _linear_diff(elementary_form(expr), var)
+    if isinstance(var, sympy.Indexed):  # by an element wₖ: SymPy's Kronecker deltas summed
+        derivative = within_bounds(derivative.doit())
     jumps = {
         d for d in derivative.atoms(sympy.DiracDelta, sympy.Derivative)
         if isinstance(d, sympy.DiracDelta) or isinstance(d.expr, (sympy.sign, sympy.Heaviside))
@@ -125,7 +128,13 @@ def numerically_equal(
     holds, looking further out when it holds nowhere near 0; and where every part of
     ``domain`` is real, since a derivative says nothing where its function is not): True if at
     3 or more points and never disagreeing; False on a disagreement; None when no point could
-    be compared."""
+    be compared. Sums over an index are compared written out at small sizes (``explicit``)."""
+    if has_arrays(a, b, where, domain):
+        verdicts = []
+        for size in SIZES:
+            a_, b_, where_, domain_ = written_out([a, b, where, domain or sympy.S.Zero], size)
+            verdicts.append(numerically_equal(a_, b_, points, seed, where_, domain_))
+        return False if False in verdicts else (None if None in verdicts else True)
     unknowns = unknown_values([a, b, where] + ([domain] if domain is not None else []))
     a, b, where = a.xreplace(unknowns), b.xreplace(unknowns), where.xreplace(unknowns)
     parts = possibly_complex_parts(domain.xreplace(unknowns)) if domain is not None else []
@@ -164,6 +173,8 @@ def possibly_complex_parts(expr: sympy.Expr) -> list[sympy.Expr]:
 
 def real_somewhere(expr: sympy.Expr, tries: int = 24, seed: int = SEED) -> bool:
     """Whether ``expr`` has a finite real value at one of some seeded random points."""
+    if has_arrays(expr):
+        (expr,) = written_out([expr], SIZES[-1])
     unknowns = unknown_values([expr])
     expr = expr.xreplace(unknowns)
     symbols = sorted(expr.free_symbols, key=str)

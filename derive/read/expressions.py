@@ -116,6 +116,8 @@ class ExpressionReading:
             self.fail("a prime needs a name before it, as in x' or f'(x)", item)
         if item.kind == "command" and item.text in (r"\frac", r"\dfrac", r"\tfrac"):
             return self.fraction(items, k, fragment)
+        if item.kind == "command" and item.text == r"\sum":
+            return self.summation(items, k, fragment)
         if item.kind == "command" and item.text == r"\sqrt":
             return self.root(items, k, fragment)
         if item.kind == "command" and item.text == r"\pi":

@@ -181,6 +181,9 @@ class FunctionReading:
                 "to read it as an unknown function",
                 head,
             )
+        if self._element_in_brackets(name, items, after):  # x[i] inside a sum over i
+            fragment.add(self.placeholder(self.symbol(name)), name.col, operand=True)
+            return after + 1
         self._refuse_indexing(name, items, after)
         if name.ident == "e" and not follows and not name.in_word:
             fragment.add(self.placeholder(sympy.E), name.col, operand=True)
@@ -208,6 +211,19 @@ class FunctionReading:
             return after
         fragment.add(self.placeholder(value), name.col, operand=True)
         return after + 1
+
+    def _element_in_brackets(self, name: _Name, items: list, after: int) -> bool:
+        """``x[i]`` right after a plain name, i the index of an enclosing sum: the element
+        x_i (``name`` then carries the index)."""
+        bracket = items[after] if after < len(items) else None
+        if not (isinstance(bracket, Group) and bracket.kind == "[" and bracket.col == name.end):
+            return False
+        inside = bracket.items[0] if len(bracket.items) == 1 else None
+        letter = inside.text if isinstance(inside, Token) and inside.kind == "letter" else None
+        if name.index or letter not in {s.name for s in self.bound_indices}:
+            return False
+        name.index, name.end = letter, bracket.end
+        return True
 
     def _refuse_indexing(self, name: _Name, items: list, after: int) -> None:
         """``\\mathbb{E}[…]`` and ``E[…]`` (an expectation), ``x[i]`` (an index): no reading of

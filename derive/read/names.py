@@ -26,6 +26,10 @@ class _Name:
     col: int
     end: int
     in_word: bool = False  # a letter of a longer run such as "rate": never Euler's number
+    index: str = ""  # the subscript or the index superscript as written: i in x_i, (i) in x^{(i)}
+    base_ident: str = ""  # the identifier and the spelling without that index
+    base_latex: str = ""
+    bound: bool = False  # read as an element x[i] of an array, inside a sum over i
 
     @property
     def plain(self) -> bool:
@@ -99,6 +103,7 @@ class NameReading:
             k += 1
         greek = item.kind == "command" and item.text[1:] in GREEK  # also beta written bare
         spelled = [item.text if greek else self.source[start : items[k - 1].end]]
+        base_ident, index = ident, ""
         if self._digits_follow(items, k):
             digits = items[k].text
             ident += "_" + digits
@@ -109,6 +114,7 @@ class NameReading:
         elif k < len(items) and is_op(items[k], "_"):
             braced = isinstance(items[k + 1], Group) if k + 1 < len(items) else False
             sub_latex, k = self.subscript(items, k)
+            index = sub_latex
             ident += "_" + notation.subscript_identifier(sub_latex)
             spelled.append(f"_{{{sub_latex}}}" if braced else f"_{sub_latex}")
         primes = 0
@@ -121,15 +127,18 @@ class NameReading:
             spelled.append("^{*}")
             k += 2
         if allow_superscript and k + 1 < len(items) and is_op(items[k], "^") and base != "e":
-            index = self.superscript_index(items[k + 1])
-            if index is not None:
-                ident += "_" + notation.subscript_identifier(index)
+            superscript = self.superscript_index(items[k + 1])
+            if superscript is not None:
+                ident += "_" + notation.subscript_identifier(superscript)
                 spelled.append(self.source[items[k].col : items[k + 1].end])
+                index = index or f"({superscript})"
                 k += 2
         end = max(it.end for it in items[first:k])
         latex = " ".join("".join(spelled).split())
         in_word = isinstance(items[first], Token) and items[first].arg == "word"
-        return _Name(ident, latex, base, primes, start, end, in_word), k
+        found = _Name(ident, latex, base, primes, start, end, in_word, index, base_ident)
+        found.base_latex = spelled[0]
+        return found, k
 
     def _digits_follow(self, items: list, k: int) -> bool:
         """Whether digits stand right after the letter before ``items[k]`` (x1, not x 1)."""
@@ -186,8 +195,12 @@ class NameReading:
                     return self.source[inner.col + 1 : inner.end - 1].strip()
         return None
 
-    def symbol(self, name: _Name) -> sympy.Symbol:
-        """The real symbol for ``name``; one symbol per spelling, identifiers kept distinct."""
+    def symbol(self, name: _Name) -> sympy.Expr:
+        """The real symbol for ``name``; one symbol per spelling, identifiers kept distinct.
+        Inside a sum over i, ``x_i`` is the element x[i] of an array (``derive.read.sums``)."""
+        element = self.indexed(name)
+        if element is not None:
+            return element
         known = self.symbol_for_spelling.get(name.latex.replace(" ", ""))
         if known is not None:
             return known

@@ -28,6 +28,7 @@ from derive.read.functions import FunctionReading
 from derive.read.groups import Group, is_op, read_tree, strip_punctuation
 from derive.read.names import NameReading, same_spelling
 from derive.read.state import ReaderState
+from derive.read.sums import SumReading, bound_symbol, index_letters, index_symbol
 from derive.read.tokens import Token, normalise_unicode
 from derive.read.words import WordReading, reordered_scripts
 from rules.registry import entries
@@ -35,6 +36,7 @@ from rules.registry import entries
 _STRUCTURE = (
     sympy.Symbol, sympy.Number, sympy.NumberSymbol, sympy.Subs, sympy.Tuple,
     sympy.logic.boolalg.Boolean, sympy.functions.elementary.piecewise.ExprCondPair,
+    sympy.IndexedBase,
 )  # fmt: skip
 
 
@@ -47,6 +49,7 @@ class Reader(
     ClaimReading,
     BridgeReading,
     WordReading,
+    SumReading,
 ):
     """Walks the token tree of one input; collects spellings and notes as it goes."""
 
@@ -129,6 +132,9 @@ def _read_one(source: str, functions: tuple[str, ...], log_base: str) -> Loss:
         restated = tuple(reader.expression(side, side[0].col, side[-1].end) for side in others)
     except RecursionError:
         raise ParseError("the expression is nested too deeply", source, 0) from None
+    reader.check_indices()
+    whole = {s: bound_symbol(s.name) for s in reader.bounds}  # N counts terms: an integer
+    expr, *restated = (value.xreplace(whole) for value in (expr, *restated))
     for value in (expr, *restated):
         _check_supported(value, source)
     return Loss(
@@ -137,8 +143,8 @@ def _read_one(source: str, functions: tuple[str, ...], log_base: str) -> Loss:
         dict(reader.spellings),
         tuple(reader.readings),
         name,
-        frozenset(reader.fractions),
-        restated=restated,
+        frozenset(f.xreplace(whole) for f in reader.fractions),
+        restated=tuple(restated),
     )
 
 
@@ -176,8 +182,48 @@ def parse_name(text: str, loss: Loss) -> sympy.Symbol:
         read = None
     if isinstance(read, sympy.Symbol) and read.name in symbols:
         return symbols[read.name]
+    element = _element_named(text, loss)
+    if element is not None:
+        return element
     known = ", ".join(loss.spellings.get(s, s) for s in sorted(symbols)) or "none"
     raise ParseError(f"{text!r} is not a symbol of the loss; its symbols are {known}", text, 0)
+
+
+def _element_named(text: str, loss: Loss) -> sympy.Indexed | None:
+    """``w_k`` as the element w[k] of an array w that the loss sums over; None when ``text``
+    names no array of the loss."""
+    arrays = {}
+    for element in loss.expr.atoms(sympy.Indexed):
+        arrays[element.base] = len(element.indices)
+    if not arrays:
+        return None
+    reader = Reader(normalise_unicode(text), (), "e")
+    items = reordered_scripts(strip_punctuation(read_tree(reader.source).items))
+    if not items or not reader._is_name_start(items[0]):
+        return None
+    name, after = reader.name(items, 0)
+    letters = index_letters(name.index) if name.index else None
+    if after != len(items) or letters is None:
+        return None
+    for base, rank in arrays.items():
+        label = base.label.name
+        if name.base_ident != label and not same_spelling(
+            loss.spellings.get(label, label), name.base_latex
+        ):
+            continue
+        if len(letters) != rank:
+            raise ParseError(f"{text!r}: the array {label} has {rank} index(es)", text, 0)
+        bound = {s.name for s in loss.expr.atoms(sympy.Symbol) if s.is_integer}
+        if bound & set(letters):
+            raise ParseError(
+                f"{text!r}: {', '.join(sorted(bound & set(letters)))} is the index of a sum in "
+                "the loss; name the element with another letter, as "
+                f"{name.base_latex}_k",
+                text,
+                0,
+            )
+        return sympy.Indexed(base, *(index_symbol(c) for c in letters))
+    return None
 
 
 def _strip_math_delimiters(source: str) -> str:

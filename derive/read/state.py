@@ -25,6 +25,10 @@ class ReaderState:
         self.values: dict[str, sympy.Basic] = {}
         self.symbol_for_spelling: dict[str, sympy.Symbol] = {}
         self.fractions: set[sympy.Expr] = set()
+        self.bound_indices: list[sympy.Symbol] = []  # the indices of the sums being read
+        self.sum_letters: set[str] = set()  # every letter a sum binds
+        self.bounds: set[sympy.Symbol] = set()  # names used as a sum's bounds (N)
+        self.index_uses: list = []  # (name, its index letters) of every indexed name
         if context is not None:  # a claim speaks the loss's names
             loss, _ = context
             self.spellings.update(loss.spellings)

@@ -25,7 +25,7 @@ FONTS = {
     "text", "textrm", "textit", "textbf", "mathrm", "mathit", "mathbf", "mathsf", "mathtt",
     "mathcal", "mathbb", "mathfrak", "boldsymbol", "bm", "operatorname", "mbox",
 }  # fmt: skip
-STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac"}  # commands that build terms
+STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac", "sum"}  # commands that build terms
 OPERATORS = {
     "cdot": r"\cdot", "times": r"\times", "div": r"\div", "ast": "*",
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
@@ -42,7 +42,6 @@ IGNORED = {
 IGNORED_WITH_ARGUMENT = {"hspace", "vspace", "phantom", "hphantom", "vphantom", "label", "tag"}
 CONSTANTS = {"pi"}
 UNSUPPORTED = {
-    "sum": "sums over an index are not supported yet; write the terms out",
     "prod": "products over an index are not supported yet; write the factors out",
     "int": "integrals are not supported",
     "lim": "limits are not supported",

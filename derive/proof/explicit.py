@@ -1,0 +1,54 @@
+"""Sums written out at small sizes: the explicit-dimension oracle of the numeric checks.
+
+A loss over arrays, Σᵢ₌₁ᴺ (w xᵢ − yᵢ)², cannot be evaluated at a random point while N is a
+name. At N = 2 and N = 3 (an element wₖ taken at k = 2) each sum is written out term by term
+and each element xᵢ becomes a scalar symbol of its own; the checks then compare plain
+expressions, as for any other loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy
+
+SIZES = (2, 3)
+ELEMENT = 2  # the element k of a derivative by wₖ, at every size
+
+
+def has_arrays(*exprs: sympy.Basic | None) -> bool:
+    """Whether any of ``exprs`` holds a sum over an index or an element of an array."""
+    return any(e is not None and e.has(sympy.Sum, sympy.Indexed) for e in exprs)
+
+
+def written_out(exprs: Sequence[sympy.Basic], size: int) -> list[sympy.Basic]:
+    """``exprs`` with every bound (N) at ``size``, every free index (k) at 2, every sum
+    written out and every element x[i] a real scalar symbol, the same in all of them."""
+    integers: set[sympy.Symbol] = set()
+    for expr in exprs:
+        integers |= {s for s in expr.free_symbols if isinstance(s, sympy.Symbol) and s.is_integer}
+    values = {s: size if s.is_positive else min(ELEMENT, size) for s in integers}
+    out = []
+    for expr in exprs:
+        expr = expr.xreplace(values)
+        out.append(expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: e.doit()))
+    elements = set().union(*(e.atoms(sympy.Indexed) for e in out))
+    scalars = {e: sympy.Dummy(str(e), real=True) for e in elements}
+    return [e.xreplace(scalars) for e in out]
+
+
+def within_bounds(expr: sympy.Expr) -> sympy.Expr:
+    """SymPy's Σᵢ δᵢₖ gᵢ = {gₖ if 1 ≤ k ≤ N; 0 otherwise} as gₖ: an element k of the loss's
+    arrays lies within the bounds of its sums."""
+
+    def inside(piecewise: sympy.Piecewise) -> bool:
+        (value, condition), *rest = piecewise.args
+        return (
+            len(rest) == 1
+            and rest[0] == (0, True)
+            and all(s.is_integer for s in condition.free_symbols)
+        )
+
+    return expr.replace(
+        lambda e: isinstance(e, sympy.Piecewise) and inside(e), lambda e: e.args[0][0]
+    )

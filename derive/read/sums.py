@@ -1,0 +1,152 @@
+"""Reading sums over an index: ``\\sum_{i=1}^{N} (w x_i - y_i)^2``, ``\\sum_i``, nested sums.
+
+Inside a sum, a name whose subscript is made of the sum's indices is an element of an array:
+``x_i``, ``x_{ij}``, ``x_{i,j}``, ``W_{jk}``, ``x^{(i)}`` and ``x[i]`` become SymPy's
+``Indexed`` (``x[i]``), its base real. The summand is the rest of the term, as in print:
+``\\sum_i x_i y_i + b`` is (Σᵢ xᵢyᵢ) + b. A name indexed by a sum's letter outside that sum
+(``\\sum_i x_i - y_i``) is refused rather than read as a name of its own. The bounds are
+whole numbers: a name used as a bound (``N``) is an integer, never differentiated.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from derive import notation
+from derive.read.bridge import Fragment, is_placeholder, placeholder_name
+from derive.read.groups import Group, is_op
+from derive.read.tokens import Token
+
+DEFAULT_UPPER = "N"
+
+
+def index_symbol(letter: str) -> sympy.Symbol:
+    """The symbol of a summation index: a whole number."""
+    return sympy.Symbol(letter, integer=True)
+
+
+def bound_symbol(name: str) -> sympy.Symbol:
+    """The symbol of a name used as a bound (N): a positive whole number."""
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+def index_letters(text: str) -> list[str] | None:
+    """``i`` → [i]; ``ij``, ``i,j``, ``i j`` → [i, j]; ``(i)`` → [i]; else None."""
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    letters = [c for c in text if c not in ", "]
+    if letters and all(c.isascii() and c.isalpha() for c in letters):
+        return letters
+    return None
+
+
+class SumReading:
+    """Sums and indexed names (a mixin of the reader)."""
+
+    def summation(self, items: list, k: int, fragment: Fragment) -> int:
+        """``\\sum_{i=1}^{N}`` and the rest of the term as its summand."""
+        sigma = items[k]
+        if k + 1 >= len(items) or not is_op(items[k + 1], "_"):
+            self.fail(r"\sum needs its index below it, as in \sum_{i=1}^{N}", sigma)
+        index, lower, k = self._sum_index(items, k + 2, sigma)
+        letter = index.text
+        upper = None
+        if k < len(items) and is_op(items[k], "^"):
+            text, k = self.argument(items, k + 1, items[k], r"an upper bound, as in \sum_{i=1}^{N}")
+            upper = self.values[placeholder_name(text[1:-1])]
+        if upper is None:
+            upper = self._count_symbol()
+            self.note(
+                rf"\sum_{{{letter}}}",
+                f"is the sum over {letter} = 1, …, N",
+                f"Σ_{letter}",
+            )
+        if k >= len(items):
+            self.fail(r"\sum needs a summand after it", sigma)
+        symbol = index_symbol(letter)
+        if symbol in self.bound_indices:
+            self.fail(f"the index {letter} is already bound by an outer sum", index)
+        self.bound_indices.append(symbol)
+        self.sum_letters.add(letter)
+        try:
+            summand = self._summand(items, k)
+        finally:
+            self.bound_indices.pop()
+        for bound in (lower, upper):
+            letters = {s.name for s in bound.free_symbols}
+            if letter in letters or letters & {s.name for s in self.bound_indices}:
+                self.fail(f"the bounds of the sum over {letter} use its own index", sigma)
+            self.bounds |= {s for s in bound.free_symbols if isinstance(s, sympy.Symbol)}
+        value = sympy.Sum(summand, (symbol, lower, upper))
+        fragment.add(self.placeholder(value), sigma.col, operand=True)
+        return len(items)
+
+    def _count_symbol(self) -> sympy.Symbol:
+        """N, the number of terms of a sum written without bounds: the loss's own N if any."""
+        known = self.symbol_for_spelling.get(DEFAULT_UPPER)
+        if known is None:
+            ident = self.unique(notation.make_safe(DEFAULT_UPPER), DEFAULT_UPPER)
+            known = sympy.Symbol(ident, real=True)
+            self.symbol_for_spelling[DEFAULT_UPPER] = known
+        self.bounds.add(known)
+        return known
+
+    def _summand(self, items: list, k: int) -> sympy.Expr:
+        inner = Fragment()
+        while k < len(items):
+            k = self.piece(items, k, inner)
+        if len(inner.text) == 1 and is_placeholder(inner.text[0]):
+            return self.values[placeholder_name(inner.text[0])]
+        return self.parse_fragment(inner)
+
+    def _sum_index(self, items: list, k: int, sigma) -> tuple[Token, sympy.Expr, int]:
+        """The index and the lower bound below ``\\sum``: ``i``, ``{i}``, ``{i=1}``."""
+        if k >= len(items):
+            self.fail(r"\sum needs its index below it, as in \sum_{i=1}^{N}", sigma)
+        below = items[k]
+        parts = below.items if isinstance(below, Group) and below.kind == "{" else [below]
+        letter = parts[0] if parts else below
+        if not (isinstance(letter, Token) and letter.kind == "letter" and len(letter.text) == 1):
+            self.fail(r"the index of a sum is one letter, as in \sum_{i=1}^{N}", below)
+        if len(parts) == 1:
+            return letter, sympy.S.One, k + 1
+        if not is_op(parts[1], "=") or len(parts) < 3:
+            self.fail(r"write the index of a sum as \sum_i or \sum_{i=1}^{N}", below)
+        lower = self.expression(parts[2:], parts[2].col, parts[-1].end)
+        return letter, lower, k + 1
+
+    def indexed(self, name) -> sympy.Expr | None:
+        """``x_i`` inside a sum over i as the array element x[i]; None for any other name."""
+        letters = index_letters(name.index) if name.index else None
+        if letters is None:
+            return None
+        bound = {s.name: s for s in self.bound_indices}
+        self.index_uses.append((name, letters))
+        if not any(c in bound for c in letters):
+            return None
+        missing = [c for c in letters if c not in bound]
+        if missing:
+            self.fail(
+                f"{name.latex} mixes the index of a sum with {', '.join(missing)}, which no "
+                "sum binds",
+                col=name.col,
+                end=name.end,
+            )
+        name.bound = True
+        base = sympy.IndexedBase(self.unique(name.base_ident, name.base_latex), real=True)
+        return sympy.Indexed(base, *(bound[c] for c in letters))
+
+    def check_indices(self) -> None:
+        """A name indexed by a sum's letter must stand inside that sum."""
+        for name, letters in self.index_uses:
+            if name.bound:
+                continue
+            used = [c for c in letters if c in self.sum_letters]
+            if used:
+                self.fail(
+                    f"{name.latex} uses the index {used[0]} outside the sum over {used[0]}; "
+                    "put the whole summand in parentheses, as in \\sum_i (x_i - y_i)",
+                    col=name.col,
+                    end=name.end,
+                )

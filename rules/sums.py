@@ -1,0 +1,56 @@
+"""Sums over an index and the elements of arrays: Σᵢ uᵢ, xᵢ, and the Kronecker delta.
+
+An element ``x[i]`` of an array depends on the element ``x[k]`` only where i = k: its
+derivative is the Kronecker delta δᵢₖ, and a sum over i of δᵢₖ·gᵢ is gₖ, for an element k
+within the sum's bounds (the only elements the loss has).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.concrete.delta import deltasummation
+
+from rules.registry import Expansion, rule
+
+i, k = sympy.symbols("i k", integer=True)
+N = sympy.Symbol("N", integer=True, positive=True)
+x = sympy.Symbol("x", real=True)
+w = sympy.IndexedBase("w", real=True)
+
+
+def _summand_specimen():
+    u = sympy.Function("u", real=True)
+    return sympy.Sum(u(x, i), (i, 1, N)), x
+
+
+@rule(sympy.Sum, name="sum over an index", specimen=_summand_specimen)
+def summation(expr, var):
+    """d/dx Σᵢ uᵢ = Σᵢ duᵢ/dx (and Σᵢ δᵢₖ·gᵢ = gₖ for an element k of the sum)"""
+    limits = expr.limits
+
+    def combine(ds):
+        return deltas_summed(sympy.Sum(ds[0], *limits))
+
+    return Expansion((expr.function,), combine)
+
+
+def deltas_summed(total: sympy.Expr) -> sympy.Expr:
+    """Σᵢ δᵢₖ·gᵢ = gₖ in ``total``, for each k inside the sum's bounds."""
+    if not total.has(sympy.KroneckerDelta):
+        return total
+    if isinstance(total, sympy.Sum) and len(total.limits) == 1:
+        inner = deltas_summed(total.function)
+        expanded = sympy.expand(inner)
+        if not expanded.has(sympy.KroneckerDelta):
+            return sympy.Sum(inner, *total.limits)
+        return deltasummation(expanded, total.limits[0], no_piecewise=True)
+    return total.func(*(deltas_summed(a) for a in total.args)) if total.args else total
+
+
+@rule(sympy.Indexed, name="element of an array", specimen=lambda: (w[i], w[k]))
+def element(expr, var):
+    """∂wᵢ/∂wₖ = δᵢₖ (1 where i = k, 0 elsewhere)"""
+    if not isinstance(var, sympy.Indexed) or var.base != expr.base:
+        return Expansion((), lambda _: sympy.S.Zero)
+    deltas = [sympy.KroneckerDelta(a, b) for a, b in zip(expr.indices, var.indices, strict=True)]
+    return Expansion((), lambda _: sympy.Mul(*deltas))

@@ -38,12 +38,15 @@ def deltas_summed(total: sympy.Expr) -> sympy.Expr:
     """Σᵢ δᵢₖ·gᵢ = gₖ in ``total``, for each k inside the sum's bounds."""
     if not total.has(sympy.KroneckerDelta):
         return total
-    if isinstance(total, sympy.Sum) and len(total.limits) == 1:
+    if isinstance(total, sympy.Sum):
         inner = deltas_summed(total.function)
-        expanded = sympy.expand(inner)
-        if not expanded.has(sympy.KroneckerDelta):
-            return sympy.Sum(inner, *total.limits)
-        return deltasummation(expanded, total.limits[0], no_piecewise=True)
+        for limit in total.limits:  # innermost first
+            deltas = inner.atoms(sympy.KroneckerDelta)
+            if any(d.has(limit[0]) for d in deltas):
+                inner = deltasummation(sympy.expand(inner), limit, no_piecewise=True)
+            else:
+                inner = sympy.Sum(inner, limit)
+        return inner
     return total.func(*(deltas_summed(a) for a in total.args)) if total.args else total
 
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).parent.parent
 NAMES = [
     "x", "y", "w", "b", "t", "z", r"\theta", r"\Delta", "s_c", r"\hat{y}", "x_1", "w_{12}",
     r"\lambda", r"\sigma", "m_x(w)", "f(x)", "g(w, x)", "x'", r"\bar{x}", "beta", "x1", "wx",
-    r"\mathbf{w}", r"\text{lr}", "e", r"\pi",
+    r"\mathbf{w}", r"\text{lr}", "e", r"\pi", "x_i", "y_i", "w_i",
 ]  # fmt: skip
 NUMBERS = ["0", "1", "2", "3", "0.5", "10", r"\frac12", "-1", "100", "1.5"]
 UNARY = [
@@ -23,6 +23,7 @@ UNARY = [
     r"\left|{}\right|", r"\sqrt{{{}}}", r"\tanh({})", r"\arctan({})", r"\operatorname{{erf}}({})",
     r"\operatorname{{sgn}}({})", "({})^2", "({})^{{-1}}", r"\log(1 + e^{{{}}})", r"[{}]_+",
     r"\sin^{{-1}}({})", r"\cosh({})", r"-{}", r"e^{{{}}}", r"\operatorname{{sinc}}({})",
+    r"\sum_i ({})", r"\frac{{1}}{{N}} \sum_{{i=1}}^{{N}} ({})", r"\sum_{{j=0}}^{{n-1}} x_j {}",
 ]  # fmt: skip
 BINARY = [
     "{} + {}", "{} - {}", "{} {}", r"{} \cdot {}", r"\frac{{{}}}{{{}}}", "({})^{{{}}}",

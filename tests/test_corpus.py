@@ -22,13 +22,16 @@ CORPUS = json.loads((Path(__file__).parent / "data" / "corpus.json").read_text()
 # The functions and constants a hand-written ``intended`` may use; every other name is a symbol.
 SYMPY_NAMES = {
     "exp", "log", "sqrt", "Abs", "Max", "Min", "Piecewise", "sign", "sin", "cos", "tanh",
-    "cosh", "atan", "erf", "Eq", "Ne", "And", "Or", "pi", "oo", "E", "True", "False",
+    "cosh", "atan", "erf", "Eq", "Ne", "And", "Or", "pi", "oo", "E", "True", "False", "Sum",
 }  # fmt: skip
 
 
 def _intended(row: dict, read: sympy.Expr) -> sympy.Expr:
     """The hand-written meaning, its names put in derive's terms (``names``: f_x_i is f(x_i))."""
-    symbols = {s.name: s for s in read.free_symbols}
+    symbols = {s.name: s for s in read.free_symbols if isinstance(s, sympy.Symbol)}
+    symbols.update({b.label.name: b for b in read.atoms(sympy.IndexedBase)})  # arrays: y[i]
+    for total in read.atoms(sympy.Sum):  # the indices of sums: whole numbers
+        symbols.update({index.name: index for index, _, _ in total.limits})
     functions = {f.func.__name__: f.func for f in read.atoms(AppliedUndef)}
     names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", row["intended"])) - SYMPY_NAMES
     local = {n: symbols.get(n, sympy.Symbol(n, real=True)) for n in names}

@@ -353,7 +353,7 @@ MALFORMED = [
     ("cdot-first", r"\cdot x", r"'\cdot' needs something on its left", 0),
     ("equals-empty-side", r"x = ", "'=' needs an expression on each side", 2),
     ("comma", r"x, y", "',' outside the arguments of a function", 1),
-    ("sum", r"\sum_i x_i", "sums over an index are not supported", 0),
+    ("index-outside-its-sum", r"\sum_i x_i - y_i", "uses the index i outside the sum", 13),
     ("transpose", r"w^\top x", "vectors and transposes are not supported", 2),
     ("division-by-zero", r"\frac{1}{0}", "division by zero", 0),
     ("tower", r"2^{2^{2^{2^{2^2}}}}", "digits", 0),

@@ -25,6 +25,8 @@ UNIT = {"x": (-0.9, 0.9)}
 ABOVE_ONE = {"x": (1.1, 3.0)}
 
 # (rule, expression, variable, ranges of the symbols for the numeric check)
+INDEX = sympy.Symbol("i", integer=True)
+
 CASES = [
     ("constant rule", 3 * y + 1, x, None),
     ("variable rule", x, x, None),
@@ -78,7 +80,11 @@ CASES = [
     ("unknown function", f(x, y), x, None),
     ("derivative of an unknown function", sympy.Derivative(f(x), x), x, None),
     ("chain rule", sympy.sin(x**2), x, None),
+    ("sum over an index", sympy.Sum(sympy.sin(INDEX * x) / INDEX, (INDEX, 1, 4)), x, None),
 ]
+# Tested in tests/test_sums.py, on sums written out at sizes 2, 3 and 4, against sympy.diff
+# and central differences: an element of an array needs arrays of those sizes.
+ARRAY_RULES = {"element of an array"}
 IDS = [f"{rule}:{expr}" for rule, expr, _, _ in CASES]
 
 
@@ -107,7 +113,7 @@ def test_rule_matches_central_differences(rule, expr, var, ranges):
 
 
 def test_every_rule_has_a_case():
-    tested = {rule for rule, *_ in CASES}
+    tested = {rule for rule, *_ in CASES} | ARRAY_RULES
     assert {r.name for r in all_rules()} <= tested
 
 

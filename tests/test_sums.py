@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import derive
 from cli import main
+from derive.codecheck import check_module
 from derive.codegen.module import compile_module
 from derive.model import FAILED
 from derive.proof.explicit import written_out
@@ -22,7 +23,7 @@ i, j, k = sympy.symbols("i j k", integer=True)
 N, n, d = (sympy.Symbol(s, integer=True, positive=True) for s in ("N_", "n", "d"))  # N_: not N()
 w = sympy.Symbol("w", real=True)
 lam = sympy.Symbol("lambda_", real=True)
-x, y, W, X = (sympy.IndexedBase(s, real=True) for s in ("x", "y", "w", "X"))
+x, y, W, X, Y_hat = (sympy.IndexedBase(s, real=True) for s in ("x", "y", "w", "X", "y_hat"))
 
 RIDGE = r"\sum_{i=1}^{n} (\sum_{j=1}^{d} w_j x_{ij} - y_i)^2 + \lambda \sum_{j=1}^{d} w_j^2"
 
@@ -52,6 +53,9 @@ READINGS = [
         r"\sum_{i=1}^{n}\sum_{j=1}^{d} X_{i,j}",
         sympy.Sum(sympy.Sum(X[i, j], (j, 1, d)), (i, 1, n)),
     ),
+    ("index-itself", r"\sum_{i=1}^{n} i x_i", sympy.Sum(i * x[i], (i, 1, n))),
+    ("hat-of-element", r"\sum_i |y_i - \hat{y_i}|", sympy.Sum(abs(y[i] - Y_hat[i]), (i, 1, N))),
+    ("from-zero", r"\sum_{i=0}^{n-1} x_i", sympy.Sum(x[i], (i, 0, n - 1))),
     (
         "bound-is-whole",
         r"\frac{\lambda}{n} \sum_{i=1}^{n} x_i",
@@ -71,6 +75,8 @@ REFUSALS = [
     ("mixed-index", r"\sum_i x_{ik}", "mixes the index of a sum with k"),
     ("no-index", r"\sum x_i", "needs its index below it"),
     ("no-summand", r"w + \sum_{i=1}^{N}", "needs a summand"),
+    ("index-as-a-name-outside", r"\sum_i x_i + i", "is the index of a sum"),
+    ("index-inside-a-subscript", r"\sum_i \hat{w}_{i, y_i}", "is not a list of indices"),
     ("index-not-a-letter", r"\sum_{12} x", "one letter"),
     ("same-index-twice", r"\sum_i \sum_i x_i", "already bound"),
     ("bound-uses-index", r"\sum_{i=1}^{i} x_i", "its own index"),
@@ -92,8 +98,16 @@ DERIVATIVES = [
     ("sigmoid", r"\sum_i (\sigma(w x_i + b) - y_i)^2", "b"),
     ("ridge-element", RIDGE, "w_k"),
     ("ridge-lambda", RIDGE, r"\lambda"),
+    ("two-limits-element", r"\sum_{i=1}^{n} \sum_{c=1}^{C} (w_c x_{ic} - y_{i})^2", "w_k"),
+    ("three-sums", r"\sum_a \sum_b \sum_c (w x_{abc} - y_{ab})^2", "w"),
     ("softmax-element", r"-\sum_j y_j z_j + \log \sum_{j} e^{z_j}", "z_k"),
 ]
+
+
+def test_the_rules_of_sums_are_used():
+    (partial,) = derive.gradient(r"\sum_i (w_i x_i - y_i)^2", wrt="w_k").partials
+    used = {step.rule.name for step in partial.step.walk()}
+    assert {"sum over an index", "element of an array"} <= used
 
 
 def _central_difference(expr, var, point, h=1e-6):
@@ -143,6 +157,16 @@ def _ridge(a, data):
     return 2 * X.T @ (X @ a["w"] - y) + 2 * a["lambda_"] * a["w"]
 
 
+def _two_limits(a, data):
+    x, y = data["x"], data["y"]
+    return 2 * np.sum((a["w"][None, :] * x - y[:, None]) * x, axis=0)
+
+
+def _three_sums(a, data):
+    x, y = data["x"], data["y"]
+    return 2 * np.sum((a["w"] * x - y[:, :, None]) * x)
+
+
 def _softmax(a, data):
     z, y = a["z"], data["y"]
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
@@ -154,6 +178,20 @@ CODE = [
     ("mse", r"\frac{1}{N}\sum_{i=1}^{N} (w x_i - y_i)^2", "w", {"x": "N", "y": "N"}, _mse),
     ("hinge", r"\sum_i \max(0, 1 - y_i w x_i)", "w", {"x": "N", "y": "N"}, _hinge),
     ("ridge", RIDGE, "w_k", {"x": "nd", "y": "n", "w": "d"}, _ridge),
+    (
+        "two-limits",
+        r"\sum_{i=1}^{n} \sum_{c=1}^{C} (w_c x_{ic} - y_{i})^2",
+        "w_k",
+        {"x": "nC", "y": "n", "w": "C"},
+        _two_limits,
+    ),
+    (
+        "three-sums",
+        r"\sum_a \sum_b \sum_c (w x_{abc} - y_{ab})^2",
+        "w",
+        {"x": "NNN", "y": "NN"},
+        _three_sums,
+    ),
     (
         "softmax-xent",
         r"-\sum_j y_j z_j + \log \sum_{j} e^{z_j}",
@@ -172,7 +210,11 @@ def test_generated_code_over_data_arrays_matches_an_independent_reference(
 ):
     module = _module(latex, wrt)
     rng = np.random.default_rng(11)
-    for sizes in ({"N": 5, "n": 6, "d": 3}, {"N": 1, "n": 2, "d": 1}, {"N": 40, "n": 30, "d": 7}):
+    for sizes in (
+        {"N": 5, "n": 6, "d": 3, "C": 4},
+        {"N": 1, "n": 2, "d": 1, "C": 1},
+        {"N": 40, "n": 30, "d": 7, "C": 9},
+    ):
         data = {name: rng.normal(size=[sizes[c] for c in dims]) for name, dims in shapes.items()}
         arguments = {p: data.get(p, rng.normal()) for p in module.PARAMETERS}
         expected = reference(arguments, arguments)
@@ -215,7 +257,6 @@ NOT_YET = [
     ("check", ["check", "--wrt", "w", "--claim", "2w"]),
     ("descend", ["descend", "--start", "w=0"]),
     ("plot", ["plot", "--wrt", "w", "-o", "never.png"]),
-    ("code-check", ["code", "--wrt", "w", "--check"]),
 ]
 
 
@@ -233,3 +274,27 @@ def test_json_lists_the_arrays_apart_from_the_symbols():
     assert data["arrays"] == {"w": "w", "x_hat": r"\hat{x}", "y": "y"}
     assert "x_hat" not in data["symbols"]
     assert list(data["gradient"]) == ["w[k]"]
+
+
+CHECKED = [
+    # (id, loss, wrt, a mutation of the module: (text, replacement))
+    ("mse", r"\frac{1}{N}\sum_i (w x_i - y_i)^2", "w", ("2*np.sum", "-2*np.sum")),
+    ("hinge", r"\sum_i \max(0, 1 - y_i w x_i)", "w", ("np.sum(-", "np.sum(")),
+    ("ridge", RIDGE, "w_k", ("2*lambda_[..., None]*w + ", "")),
+    ("softmax-xent", r"-\sum_j y_j z_j + \log \sum_{j} e^{z_j}", "z_k", (" - y", " + y")),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,mutation", [c[1:] for c in CHECKED], ids=[c[0] for c in CHECKED]
+)
+def test_code_check_passes_the_module_and_catches_a_mutated_one(latex, wrt, mutation):
+    derivation = derive.gradient(latex, wrt=wrt)
+    source = derivation.code()
+    assert check_module(derivation, compile_module(source)).ok
+    gradient_part = source.index("def gradient")
+    body = source[gradient_part:]
+    assert mutation[0] in body, body
+    mutated = source[:gradient_part] + body.replace(mutation[0], mutation[1], 1)
+    verdict = check_module(derivation, compile_module(mutated))
+    assert not verdict.ok and verdict.decided, verdict.message

@@ -39,18 +39,40 @@ def lengths(expr: sympy.Expr) -> dict[sympy.Symbol, str]:
     """Each bound N of the sums in ``expr`` as the code of an array's length along its index
     (``x.shape[-1]``). Raises DeriveError for bounds the module cannot take from the data."""
     found: dict[sympy.Symbol, str] = {}
-    for total in expr.atoms(sympy.Sum):
+    for total in sorted(expr.atoms(sympy.Sum), key=_plain_bound_first):
         for index, low, high in total.limits:
-            if low != 1 or not isinstance(high, sympy.Symbol):
+            count = high - low + 1
+            indexing = [e for e in total.function.atoms(sympy.Indexed) if index in e.indices]
+            if count.is_Integer and not indexing:
+                continue  # Σᵢ₌₁⁴ sin(i x): the index is a value, np.arange(1, 5)
+            names = [s for s in count.free_symbols if isinstance(s, sympy.Symbol)]
+            offset = count - names[0] if len(names) == 1 else None
+            if offset is None or not offset.is_Integer:
                 raise DeriveError(
-                    f"derive code writes sums from 1 to a name (N), whose value it takes from "
-                    f"the data; not from {low} to {high}"
+                    "derive code takes the number of terms of a sum from the data: write its "
+                    f"bounds with one name (1 to N, 0 to N - 1), not {low} to {high}"
                 )
-            for element in total.function.atoms(sympy.Indexed):
+            for element in indexing:
                 if index in element.indices:
                     axis = element.indices.index(index) - len(element.indices)
-                    found.setdefault(high, f"{element.base.label.name}.shape[{axis}]")
+                    length = f"{element.base.label.name}.shape[{axis}]"
+                    if offset:
+                        length = f"({length} {'-' if offset > 0 else '+'} {abs(offset)})"
+                    found.setdefault(names[0], length)
+    for name in sorted(expr.free_symbols - found.keys(), key=str):
+        if isinstance(name, sympy.Symbol) and name.is_integer and name.is_positive:
+            raise DeriveError(
+                f"derive code takes the number of terms {name.name.rstrip('_')} from the data, "
+                "but no array is summed up to it: write the bound as a number"
+            )
     return found
+
+
+def _plain_bound_first(total: sympy.Sum) -> tuple:
+    """Sums from 1 to N before others (N − 1 terms), then in a fixed order: the module
+    takes N from the same array every time it is written."""
+    plain = all(low == 1 and isinstance(high, sympy.Symbol) for _, low, high in total.limits)
+    return (not plain, sympy.srepr(total))
 
 
 class ArrayCode(NumPyCode):
@@ -60,6 +82,7 @@ class ArrayCode(NumPyCode):
         super().__init__()
         self.bounds = bounds
         self.context: list[sympy.Symbol] = []
+        self.ranges: dict[sympy.Symbol, tuple] = {}  # each index being summed: its bounds
 
     def doprint(self, expr, assign_to=None):
         self.context = free_indices(expr)
@@ -68,10 +91,26 @@ class ArrayCode(NumPyCode):
     def _print_Symbol(self, expr):
         if expr in self.bounds:
             return self.bounds[expr]
-        return super()._print_Symbol(expr)
+        if expr in self.ranges:  # the index itself as a value: i in Σᵢ i·xᵢ
+            low, high = self.ranges[expr]
+            return self._aligned(f"np.arange({self._print(low)}, {self._print(high)} + 1)", [expr])
+        name = super()._print_Symbol(expr)
+        if self.context and not expr.is_integer:  # a parameter given as an array of values
+            return f"{name}[..., {', '.join(['None'] * len(self.context))}]"
+        return name
+
+    def _aligned(self, code: str, indices) -> str:
+        """``code``, an array along ``indices`` (in the context's order), with an axis of
+        length 1 for each index of the context after the first of them that it lacks."""
+        positions = [self.context.index(i) for i in indices]
+        axes = self.context[min(positions) :]
+        if len(axes) == len(indices):
+            return code
+        slices = ", ".join(":" if i in indices else "None" for i in axes)
+        return f"{code}[..., {slices}]"
 
     def _print_Indexed(self, expr):
-        name = self._print(expr.base.label)
+        name = super()._print_Symbol(expr.base.label)  # the array itself, not a parameter value
         if len(set(expr.indices)) != len(expr.indices) or any(
             i not in self.context for i in expr.indices
         ):
@@ -84,23 +123,24 @@ class ArrayCode(NumPyCode):
         elif order != list(range(m)):
             source = [order[t] - m for t in range(m)]
             name = f"np.moveaxis({name}, {source}, {list(range(-m, 0))})"
-        axes = self.context[min(positions) :]
-        if len(axes) == m:
-            return name
-        slices = ", ".join(":" if i in expr.indices else "None" for i in axes)
-        return f"{name}[..., {slices}]"
+        return self._aligned(name, expr.indices)
 
     def _print_Sum(self, expr):
-        if len(expr.limits) > 1:
-            inner = sympy.Sum(expr.function, expr.limits[0])
-            return self._print(sympy.Sum(inner, *expr.limits[1:]))
-        (index, low, high), summand = expr.limits[0], expr.function
-        if not any(index in e.indices for e in summand.atoms(sympy.Indexed)):
-            count = self._print(high - low + 1)
-            return f"{count}*({self._print(summand)})"
+        return self._summed(expr.function, list(reversed(expr.limits)))  # outermost first
+
+    def _summed(self, summand: sympy.Expr, limits: list) -> str:
+        """Σ over ``limits`` (outermost first) of ``summand``: a ``np.sum`` over the last axis
+        for each index, innermost first; a count times the rest for an index not used."""
+        if not limits:
+            return self._print(summand)
+        (index, low, high), rest = limits[0], limits[1:]
+        if not summand.has(index):
+            return f"{self._print(high - low + 1)}*({self._summed(summand, rest)})"
         self.context.append(index)
+        self.ranges[index] = (low, high)
         try:
-            inner = self._print(summand)
+            inner = self._summed(summand, rest)
         finally:
             self.context.pop()
+            del self.ranges[index]
         return f"np.sum({inner}, axis=-1)"

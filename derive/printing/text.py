@@ -46,7 +46,7 @@ class NotesTextPrinter(StrPrinter):
 
     def _print_Sum(self, expr):
         text = f"[{self._print(expr.function)}]"
-        for index, low, high in reversed(expr.limits):
+        for index, low, high in expr.limits:  # the innermost first: wrapped by the outer
             text = f"Σ_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}}{text}"
         return text
 

@@ -69,6 +69,7 @@ class NameReading:
         right after a letter: ``x1`` is x_1), primes and an index such as ``^{(1)}``."""
         first, item = k, items[k]
         start = item.col
+        inner = None
         if item.kind == "letter":
             ident, base, k = item.text, item.text, k + 1
         elif item.kind == "command" and item.text[1:] in GREEK:
@@ -103,7 +104,11 @@ class NameReading:
             k += 1
         greek = item.kind == "command" and item.text[1:] in GREEK  # also beta written bare
         spelled = [item.text if greek else self.source[start : items[k - 1].end]]
-        base_ident, index = ident, ""
+        base_ident, index, base_latex = ident, "", spelled[0]
+        if inner is not None and inner.index:  # \hat{y_i}: the hat of the element y_i
+            suffix = notation.ACCENT_SUFFIX[item.text[1:]]
+            base_ident, index = f"{inner.base_ident}_{suffix}", inner.index
+            base_latex = f"{item.text}{{{inner.base_latex}}}"
         if self._digits_follow(items, k):
             digits = items[k].text
             ident += "_" + digits
@@ -137,7 +142,7 @@ class NameReading:
         latex = " ".join("".join(spelled).split())
         in_word = isinstance(items[first], Token) and items[first].arg == "word"
         found = _Name(ident, latex, base, primes, start, end, in_word, index, base_ident)
-        found.base_latex = spelled[0]
+        found.base_latex = base_latex
         return found, k
 
     def _digits_follow(self, items: list, k: int) -> bool:

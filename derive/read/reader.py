@@ -185,7 +185,12 @@ def parse_name(text: str, loss: Loss) -> sympy.Symbol:
     element = _element_named(text, loss)
     if element is not None:
         return element
-    known = ", ".join(loss.spellings.get(s, s) for s in sorted(symbols)) or "none"
+    arrays = sorted({e.base.label.name for e in loss.expr.atoms(sympy.Indexed)})
+    named = [loss.spellings.get(s.name, s.name) for s in loss.symbols]
+    named += [
+        f"{loss.spellings.get(a, a)}_k (an element of {loss.spellings.get(a, a)})" for a in arrays
+    ]
+    known = ", ".join(named) or "none"
     raise ParseError(f"{text!r} is not a symbol of the loss; its symbols are {known}", text, 0)
 
 

@@ -10,6 +10,8 @@ whole numbers: a name used as a bound (``N``) is an integer, never differentiate
 
 from __future__ import annotations
 
+import re
+
 import sympy
 
 from derive import notation
@@ -28,6 +30,11 @@ def index_symbol(letter: str) -> sympy.Symbol:
 def bound_symbol(name: str) -> sympy.Symbol:
     """The symbol of a name used as a bound (N): a positive whole number."""
     return sympy.Symbol(name, integer=True, positive=True)
+
+
+def standalone_letters(text: str) -> set[str]:
+    """The letters of a subscript that stand alone: i and y in ``i, y_i``; none in ``max``."""
+    return set(re.findall(r"(?<![A-Za-z\\])[A-Za-z](?![A-Za-z])", text))
 
 
 def index_letters(text: str) -> list[str] | None:
@@ -118,11 +125,26 @@ class SumReading:
 
     def indexed(self, name) -> sympy.Expr | None:
         """``x_i`` inside a sum over i as the array element x[i]; None for any other name."""
-        letters = index_letters(name.index) if name.index else None
-        if letters is None:
-            return None
         bound = {s.name: s for s in self.bound_indices}
-        self.index_uses.append((name, letters))
+        if not name.index:
+            if name.plain and len(name.ident) == 1:  # the index itself: i in \sum_i i x_i
+                self.index_uses.append((name, [name.ident]))
+                if name.ident in bound:
+                    name.bound = True
+                    return bound[name.ident]
+            return None
+        letters = index_letters(name.index)
+        self.index_uses.append((name, letters or sorted(standalone_letters(name.index))))
+        if letters is None:
+            used = standalone_letters(name.index) & set(bound)
+            if used:
+                self.fail(
+                    f"{name.latex}: a subscript that holds the index {sorted(used)[0]} of a sum "
+                    "but is not a list of indices (x_i, x_{ij}) is not supported",
+                    col=name.col,
+                    end=name.end,
+                )
+            return None
         if not any(c in bound for c in letters):
             return None
         missing = [c for c in letters if c not in bound]
@@ -143,6 +165,12 @@ class SumReading:
             if name.bound:
                 continue
             used = [c for c in letters if c in self.sum_letters]
+            if used and not name.index:
+                self.fail(
+                    f"{name.latex} is the index of a sum, and cannot be a name outside it",
+                    col=name.col,
+                    end=name.end,
+                )
             if used:
                 self.fail(
                     f"{name.latex} uses the index {used[0]} outside the sum over {used[0]}; "

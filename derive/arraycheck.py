@@ -34,7 +34,7 @@ def array_shapes(expr: sympy.Expr) -> dict[sympy.Symbol, tuple[sympy.Symbol, ...
     return shapes
 
 
-def _drawn(d: Derivation, module, rng, ranges) -> dict[str, object]:
+def drawn_arguments(d: Derivation, module, rng, ranges) -> dict[str, object]:
     """One trial's arguments by parameter name: arrays of random sizes, numbers."""
     shapes = array_shapes(d.expr)
     names = {s for shape in shapes.values() for count in shape for s in count.free_symbols}
@@ -69,7 +69,7 @@ def check_array_module(
     checked = left_out = 0
     largest, worst = 0.0, {}
     for _ in range(TRIALS):
-        values = _drawn(d, module, rng, ranges)
+        values = drawn_arguments(d, module, rng, ranges)
         with np.errstate(all="ignore"):
             analytic = module.gradient(**values)
         analytic = (analytic,) if len(module.WRT) == 1 else tuple(analytic)

@@ -33,7 +33,8 @@ def test_example_derives_and_every_step_is_proved(path):
     data = json.loads(result.output)
     names = {name: sympy.Symbol(name, real=True) for name in data["symbols"]}
     functions = {name: sympy.Function(name, real=True) for name in data["functions"]}
-    namespace = {**names, **functions}  # plain SymPy: no names of derive's own
+    arrays = {name: sympy.IndexedBase(name, real=True) for name in data.get("arrays", {})}
+    namespace = {**names, **functions, **arrays}  # plain SymPy: no names of derive's own
     loss = sympy.sympify(data["expression"], locals=namespace)
     for var, partial in data["gradient"].items():
         assert all(step["verified"] == "proved" for step in partial["steps"]), partial["steps"]

@@ -18,6 +18,7 @@ from derive.codecheck import check_module
 from derive.codegen.module import compile_module
 from derive.model import FAILED
 from derive.proof.explicit import written_out
+from tests.numeric import loss_over_arrays
 
 i, j, k = sympy.symbols("i j k", integer=True)
 N, n, d = (sympy.Symbol(s, integer=True, positive=True) for s in ("N_", "n", "d"))  # N_: not N()
@@ -218,6 +219,9 @@ def test_generated_code_over_data_arrays_matches_an_independent_reference(
         data = {name: rng.normal(size=[sizes[c] for c in dims]) for name, dims in shapes.items()}
         arguments = {p: data.get(p, rng.normal()) for p in module.PARAMETERS}
         expected = reference(arguments, arguments)
+        if sum(np.size(v) for v in data.values()) <= 400:  # SymPy writes each term out
+            loss = loss_over_arrays(derive.parse_loss(latex).expr, arguments)
+            assert module.loss(*arguments.values()) == pytest.approx(loss, rel=1e-10, abs=1e-12)
         np.testing.assert_allclose(
             module.gradient(*arguments.values()), expected, rtol=1e-10, atol=1e-12
         )

@@ -59,6 +59,16 @@ class NotesLatexPrinter(LatexPrinter):
             return self.spellings[expr.name]
         return super()._print_Symbol(expr, style=style)
 
+    def _print_Sum(self, expr):
+        if len(expr.limits) == 1:
+            return super()._print_Sum(expr)
+        heads = "".join(  # one \sum per index, the outermost first, as the notes write them
+            rf"\sum_{{{self._print(i)}={self._print(low)}}}^{{{self._print(high)}}} "
+            for i, low, high in reversed(expr.limits)
+        )
+        body = self._print(expr.function)
+        return heads + (rf"\left({body}\right)" if expr.function.is_Add else body)
+
     def _print_Indexed(self, expr):
         base = self._print_Symbol(expr.base.label)
         return base + "_{" + "".join(self._print(i) for i in expr.indices) + "}"

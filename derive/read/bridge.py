@@ -99,8 +99,8 @@ def _caret_column(message: str) -> int | None:
 def refuse_huge_power(base, exponent, source: str) -> None:
     """Refuse a power whose exact value would have more than MAX_DIGITS digits, before SymPy
     builds it: 2^{15000}, (2x)^{15000} (SymPy writes 2^15000·x^15000), √2^{100000}."""
-    if not (exponent.is_Number and abs(exponent) > 1):
-        return
+    if not (exponent.is_Number and exponent.is_finite and abs(exponent) > 1):
+        return  # nan (e^{cos(log 0)}) is refused later, as an undefined loss
     coefficient = base if base.is_number else base.as_coeff_Mul()[0]
     if coefficient.is_Float or not coefficient.is_number:
         return  # a float power is a float; a symbol's power is no number

@@ -24,7 +24,7 @@ from derive.deadline import check
 from derive.engine import Differentiator, FoundKink
 from derive.model import Definition, Loss, Step
 from derive.proof.prover import Prover, weakest
-from rules.registry import Rule
+from rules.registry import Rule, depends
 
 
 def _backpropagation(expr, var):
@@ -76,9 +76,9 @@ class Chain:
             return self.upstream[target]
         check()
         top = self.loss.top
-        users = [c for c in self.nodes if target in self.nodes[c].expr.free_symbols]
+        users = [c for c in self.nodes if depends(self.nodes[c].expr, target)]
         factors, rewrite, result, kinks = [], [], [], []
-        if target in top.free_symbols:
+        if depends(top, target):
             direct, found = self._local(top, target)
             if not users:  # ∂L/∂target is the loss's own local gradient
                 step = self._named(self.loss_symbol, target, direct)

@@ -9,6 +9,7 @@ themselves are left out: there the loss has no derivative to compare with.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from dataclasses import dataclass
@@ -20,10 +21,11 @@ from derive import deadline
 from derive.api import Derivation, derivation_of, parse_loss
 from derive.deadline import attempt
 from derive.engine import Differentiator
-from derive.errors import ParseError, refuse_sums
+from derive.errors import ParseError
 from derive.guard import guarded
 from derive.model import Partial
 from derive.proof.equality import SEED, evaluated, is_zero, random_point
+from derive.proof.explicit import SIZES, has_arrays, written_out
 from derive.proof.forms import cases_of
 from derive.proof.prover import Budget
 from derive.read import parse_claim
@@ -107,7 +109,6 @@ def check(
     with definitions ``where``, the claim may use their names: (s − y) x for s = σ(w x))."""
     where = (where,) if isinstance(where, str) else tuple(where)
     loss = parse_loss(latex, tuple(functions), log_base, where)
-    refuse_sums(loss.expr, "derive check")
     taken = {s.name for s in loss.expr.free_symbols} | {d.name.name for d in loss.definitions}
     differentiator = Differentiator(taken, loss.fractions)
     options = {"log_base": log_base, "where": where}
@@ -151,6 +152,8 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     partial = derivation.partials[0]
     derivative = partial.formula
     budget = Budget()
+    if has_arrays(claimed, derivative):
+        return _judge_over_arrays(derivation, claimed, derivative, source, budget)
     difference = claimed - derivative
     rows = cases_of(difference) or ((sympy.true, difference),)
     by_region = (cases_of(derivative), cases_of(claimed))
@@ -179,6 +182,33 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     else:
         verdict = REFUTED
     return ClaimCheck(derivation, claimed, source, verdict, regions, counterexample)
+
+
+def _judge_over_arrays(derivation, claimed, derivative, source: str, budget) -> ClaimCheck:
+    """A claim about a loss with sums: proved by SymPy, or refuted by a counterexample with
+    the sums written out (N = 2, then 3: every bound a size, each element a number)."""
+    whole = Region(sympy.true, True, derivative, claimed)
+    if is_zero(claimed - derivative, budget.next_slice()):
+        return ClaimCheck(derivation, claimed, source, PROVED, (whole,))
+    bounds = sorted(
+        {
+            s
+            for e in (claimed, derivative)
+            for s in e.free_symbols
+            if s.is_integer and s.is_positive
+        },
+        key=str,
+    )
+    for size in SIZES:
+        written_claim, written_derivative = written_out([claimed, derivative], size)
+        found = _counterexample([whole], written_claim, written_derivative)
+        if found is not None:
+            sizes = {bound: sympy.Integer(size) for bound in bounds}
+            found = Counterexample({**sizes, **found.values}, found.claimed, found.true)
+            refuted = dataclasses.replace(whole, holds=False)
+            return ClaimCheck(derivation, claimed, source, REFUTED, (refuted,), found)
+    undecided = dataclasses.replace(whole, holds=None)
+    return ClaimCheck(derivation, claimed, source, UNDECIDED, (undecided,))
 
 
 def _region_values(where, exprs, by_region) -> tuple[sympy.Expr, sympy.Expr]:

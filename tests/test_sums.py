@@ -258,7 +258,6 @@ def test_variables_of_a_sum_that_cannot_be_meant_are_refused(latex, wrt, message
 
 
 NOT_YET = [
-    ("check", ["check", "--wrt", "w", "--claim", "2w"]),
     ("descend", ["descend", "--start", "w=0"]),
     ("plot", ["plot", "--wrt", "w", "-o", "never.png"]),
 ]
@@ -302,3 +301,40 @@ def test_code_check_passes_the_module_and_catches_a_mutated_one(latex, wrt, muta
     mutated = source[:gradient_part] + body.replace(mutation[0], mutation[1], 1)
     verdict = check_module(derivation, compile_module(mutated))
     assert not verdict.ok and verdict.decided, verdict.message
+
+
+MSE = r"\frac{1}{N}\sum_i (w x_i - y_i)^2"
+CLAIMS = [
+    # (id, loss, wrt, claim, exit status, what the output says)
+    ("proved", MSE, "w", r"\frac{2}{N}\sum_i (w x_i - y_i) x_i", 0, "Proved"),
+    ("proved-reordered", MSE, "w", r"\frac{1}{N}\sum_{i=1}^{N} 2 x_i (w x_i - y_i)", 0, "Proved"),
+    ("refuted", MSE, "w", r"\frac{2}{N}\sum_i (w x_i - y_i)", 1, "Counterexample: N = 2"),
+    ("element", r"\sum_i (w_i x_i - y_i)^2", "w_k", r"2 (w_k x_k - y_k) x_k", 0, "Proved"),
+    ("element-refuted", r"\sum_i (w_i x_i - y_i)^2", "w_k", r"2 (w_k x_k - y_k)", 1, "Refuted"),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,claim,status,says", [c[1:] for c in CLAIMS], ids=[c[0] for c in CLAIMS]
+)
+def test_claims_about_sums_are_proved_or_refuted_with_a_counterexample(
+    latex, wrt, claim, status, says
+):
+    result = CliRunner().invoke(main, ["check", latex, "--wrt", wrt, "--claim", claim])
+    assert result.exit_code == status, result.output
+    assert says in result.output
+
+
+def test_a_chain_through_a_sum_backpropagates_to_the_elements():
+    derivation = derive.gradient("J = (s - t)^2", wrt="w_k", where=[r"s = \sum_i w_i x_i"])
+    (partial,) = derivation.partials
+    assert partial.verified == "proved"
+    s = sympy.Sum(W[i] * x[i], (i, 1, N))
+    t = sympy.Symbol("t", real=True)
+    assert sympy.simplify(partial.formula - 2 * (s - t) * x[k]) == 0
+    assert check_module(derivation, compile_module(derivation.code())).ok
+
+
+def test_a_definition_of_an_element_is_refused_with_what_to_write():
+    with pytest.raises(derive.DeriveError, match="defines each element p_i"):
+        derive.gradient(r"L = \frac{1}{N}\sum_i (p_i - y_i)^2", where=["p_i = w x_i + b"])

@@ -33,7 +33,7 @@ def written_out(exprs: Sequence[sympy.Basic], size: int) -> list[sympy.Basic]:
         expr = expr.xreplace(values)
         out.append(expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: e.doit()))
     elements = set().union(*(e.atoms(sympy.Indexed) for e in out))
-    scalars = {e: sympy.Dummy(str(e), real=True) for e in elements}
+    scalars = {e: sympy.Symbol(str(e), real=True) for e in elements}  # "x[1]": no name clashes
     return [e.xreplace(scalars) for e in out]
 
 

@@ -67,6 +67,7 @@ def read_chain(source: str, where, functions, log_base: str, read) -> Loss:
     readings = [r for r in dict.fromkeys(readings) if not _about_defined(r, heads, spellings)]
     top, nodes = _applied(loss.expr, symbols, heads, spellings)
     definitions = _ordered(top, nodes, spellings)
+    _refuse_elements(symbols, loss.expr, spellings)
     _check_used(definitions, symbols, heads)
     chain = Loss(
         source,
@@ -187,6 +188,19 @@ def _ordered(top, nodes: dict, spellings: dict) -> tuple[Definition, ...]:
     for symbol in sorted(top.free_symbols & nodes.keys(), key=lambda s: s.name):
         visit(symbol, [])
     return tuple(order)
+
+
+def _refuse_elements(symbols: dict, expr: sympy.Expr, spellings: dict) -> None:
+    """``p_i = w x_i + b`` defines the elements of an array the loss sums over: not yet."""
+    arrays = {spellings.get(b.label.name, b.label.name) for b in expr.atoms(sympy.IndexedBase)}
+    for defined, (_, text) in symbols.items():
+        spelled = spellings.get(defined.name, defined.name)
+        base = spelled.split("_")[0]
+        if "_" in spelled and base in arrays:
+            raise DeriveError(
+                f"{text} defines each element {spelled} of an array the loss sums over; derive "
+                f"does not take such definitions yet: write it into the loss in place of {spelled}"
+            )
 
 
 def _check_used(definitions, symbols: dict, heads: dict) -> None:

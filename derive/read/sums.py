@@ -17,6 +17,7 @@ import sympy
 from derive import notation
 from derive.read.bridge import Fragment, is_placeholder, placeholder_name
 from derive.read.groups import Group, is_op
+from derive.read.names import same_spelling
 from derive.read.tokens import Token
 
 DEFAULT_UPPER = "N"
@@ -146,7 +147,7 @@ class SumReading:
                 )
             return None
         if not any(c in bound for c in letters):
-            return None
+            return self._element_of_the_loss(name, letters)
         missing = [c for c in letters if c not in bound]
         if missing:
             self.fail(
@@ -158,6 +159,20 @@ class SumReading:
         name.bound = True
         base = sympy.IndexedBase(self.unique(name.base_ident, name.base_latex), real=True)
         return sympy.Indexed(base, *(bound[c] for c in letters))
+
+    def _element_of_the_loss(self, name, letters: list[str]) -> sympy.Expr | None:
+        """In a claim, ``x_k`` outside any sum is the element x[k] of the loss's array x."""
+        if self.context is None:
+            return None
+        loss, _ = self.context
+        for element in loss.expr.atoms(sympy.Indexed):
+            base = element.base
+            spelled = loss.spellings.get(base.label.name, base.label.name)
+            same = name.base_ident == base.label.name or same_spelling(spelled, name.base_latex)
+            if same and len(element.indices) == len(letters):
+                name.bound = True
+                return sympy.Indexed(base, *(index_symbol(c) for c in letters))
+        return None
 
     def check_indices(self) -> None:
         """A name indexed by a sum's letter must stand inside that sum."""

@@ -338,3 +338,35 @@ def test_a_chain_through_a_sum_backpropagates_to_the_elements():
 def test_a_definition_of_an_element_is_refused_with_what_to_write():
     with pytest.raises(derive.DeriveError, match="defines each element p_i"):
         derive.gradient(r"L = \frac{1}{N}\sum_i (p_i - y_i)^2", where=["p_i = w x_i + b"])
+
+
+@pytest.mark.parametrize("form", ["sign", "heaviside", "cases"])
+def test_every_form_of_a_sum_of_switches_is_derived(form):
+    derivation = derive.gradient(r"\sum_i \max(0, 1 - y_i w x_i)", wrt="w", form=form)
+    (partial,) = derivation.partials
+    assert partial.verified != FAILED
+    assert "w·x_i·y_i = 1" in derivation.text()  # where a term has its kink
+
+
+SUM_KINKS = [
+    # (id, loss, wrt, the subgradient interval of one term at its kink)
+    ("hinge", r"\sum_i \max(0, 1 - y_i w x_i)", "w", (-x[i] * y[i], 0)),
+    ("absolute", r"\sum_i |w - x_i|", "w", (-1, 1)),
+    (
+        "pinball",
+        r"\sum_i \max(0.9 (y_i - w), -0.1 (y_i - w))",
+        "w",
+        (sympy.Rational(-9, 10), sympy.Rational(1, 10)),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,interval", [k[1:] for k in SUM_KINKS], ids=[k[0] for k in SUM_KINKS]
+)
+def test_the_kink_of_each_term_of_a_sum_is_stated_with_its_subgradients(latex, wrt, interval):
+    (partial,) = derive.gradient(latex, wrt=wrt).partials
+    (kink,) = partial.kinks
+    assert kink.subgradient is not None
+    assert all(sympy.simplify(a - b) == 0 for a, b in zip(kink.subgradient, interval, strict=True))
+    assert "the sum adds them" in kink.note

@@ -226,6 +226,8 @@ def kink_sentence(kink: Kink) -> Sentence:
         parts += ["; there the subgradients fill ", sympy.Interval(low, high)]
     else:
         parts += ["; there the subgradients are the values between ", low, " and ", high]
+    if kink.note:
+        parts.append(f" ({kink.note})")
     if kink.convention is not None:
         parts += [
             "; the formula gives ",

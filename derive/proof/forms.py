@@ -66,9 +66,17 @@ def value_at_kink(atom: sympy.Expr) -> sympy.Expr | None:
 
 
 def switches(expr: sympy.Expr) -> list:
-    """The switches in ``expr`` whose argument has free symbols."""
+    """The switches in ``expr`` whose argument has free symbols, and no index: the switch of
+    each term of a sum (H(1 − w xᵢ yᵢ)) goes one way for some i and the other way for others,
+    so no region of the whole is one case of it."""
     found = applied(expr, lambda e: e.switch is not None)
-    return [a for a in found if (arg := switch_argument(a)) is not None and arg.free_symbols]
+    return [
+        a
+        for a in found
+        if (arg := switch_argument(a)) is not None
+        and arg.free_symbols
+        and not any(s.is_integer for s in arg.free_symbols)
+    ]
 
 
 def cases_of(

@@ -9,10 +9,12 @@ H(0) = 1/2, ReLU'(0) = 0), with the convention's sentence from the entry.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 
 from derive.deadline import attempt, check
-from derive.engine import FoundKink
+from derive.engine import FoundKink, derivative
 from derive.model import Kink
 from derive.proof.equality import evaluated, is_zero, numerically_equal
 from derive.proof.equations import at, linear_solution, solutions, tidy_equation
@@ -38,11 +40,24 @@ def analyse_kinks(
             continue
         condition, solution, region = where
         late = Kink(condition, item.source, item.spec.kind, note=_OUT_OF_TIME)
-        kink = attempt(
-            lambda item=item, where=where: _analyse(item, *where, result, var, loss, budget),
-            late,
-            budget.next_slice(),
-        )
+        indices = sorted({s.name for s in item.spec.where.free_symbols if s.is_integer})
+        if indices:  # a term of a sum: its own derivative says what happens at its kink
+            kink = attempt(
+                lambda item=item, where=where: _term_kink(item, where, var, budget),
+                late,
+                budget.next_slice(),
+            )
+            if kink is not None and kink.note != _OUT_OF_TIME:
+                note = (
+                    f"of the term {', '.join(indices)}, for each where it holds; the sum adds them"
+                )
+                kink = dataclasses.replace(kink, note=note)
+        else:
+            kink = attempt(
+                lambda item=item, where=where: _analyse(item, *where, result, var, loss, budget),
+                late,
+                budget.next_slice(),
+            )
         if kink is not None and kink.condition not in seen:
             seen.add(kink.condition)
             kinks.append(kink)
@@ -50,6 +65,39 @@ def analyse_kinks(
 
 
 _OUT_OF_TIME = "derive ran out of time for the subgradient here"
+
+
+def _replaced(value, mapping: dict):
+    """``value`` (an expression, None, or a tuple of them) with ``mapping`` put in."""
+    if isinstance(value, tuple):
+        return tuple(_replaced(v, mapping) for v in value)
+    return value if value is None else value.xreplace(mapping)
+
+
+def _term_kink(item: FoundKink, where, var, budget: Budget) -> Kink | None:
+    """The kink of one term of a sum (max(0, 1 − w xᵢ yᵢ) at w xᵢ yᵢ = 1), analysed as a
+    loss of its own with each element xᵢ a plain symbol, then written with the elements."""
+    elements = item.source.atoms(sympy.Indexed) | item.spec.where.atoms(sympy.Indexed)
+    plain = {e: sympy.Dummy(str(e), real=True) for e in elements}
+    back = {v: k for k, v in plain.items()}
+    spec = item.spec
+    spec = dataclasses.replace(
+        spec,
+        where=spec.where.xreplace(plain),
+        choices=tuple((a.xreplace(plain), b.xreplace(plain)) for a, b in spec.choices),
+        equation=_replaced(spec.equation, plain),
+    )
+    source = item.source.xreplace(plain)
+    term = FoundKink(spec, source, sympy.true)
+    condition, solution, region = (_replaced(part, plain) for part in where)
+    kink = _analyse(term, condition, solution, region, derivative(source, var), var, source, budget)
+    if kink is None:
+        return None
+    ends, convention = _replaced(kink.subgradient, back), _replaced(kink.convention, back)
+    return dataclasses.replace(
+        kink, condition=kink.condition.xreplace(back), source=item.source,
+        subgradient=ends, convention=convention,
+    )  # fmt: skip
 
 
 def _where(item: FoundKink, var):

@@ -78,6 +78,7 @@ REFUSALS = [
     ("no-summand", r"w + \sum_{i=1}^{N}", "needs a summand"),
     ("index-as-a-name-outside", r"\sum_i x_i + i", "is the index of a sum"),
     ("index-inside-a-subscript", r"\sum_i \hat{w}_{i, y_i}", "is not a list of indices"),
+    ("array-and-number", r"\sum_i x_i + x", "both an array"),
     ("index-not-a-letter", r"\sum_{12} x", "one letter"),
     ("same-index-twice", r"\sum_i \sum_i x_i", "already bound"),
     ("bound-uses-index", r"\sum_{i=1}^{i} x_i", "its own index"),

@@ -24,6 +24,7 @@ from derive.read.definitions import (
     read_definition,
     substituted,
 )
+from derive.read.sums import refuse_name_used_twice
 
 MAX_INTERMEDIATES = 200
 
@@ -69,6 +70,7 @@ def read_chain(source: str, where, functions, log_base: str, read) -> Loss:
     definitions = _ordered(top, nodes, spellings)
     _refuse_elements(symbols, loss.expr, spellings)
     _check_used(definitions, symbols, heads)
+    refuse_name_used_twice(substituted(top, definitions), source)
     chain = Loss(
         source,
         substituted(top, definitions),

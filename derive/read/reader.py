@@ -28,7 +28,13 @@ from derive.read.functions import FunctionReading
 from derive.read.groups import Group, is_op, read_tree, strip_punctuation
 from derive.read.names import NameReading, same_spelling
 from derive.read.state import ReaderState
-from derive.read.sums import SumReading, bound_symbol, index_letters, index_symbol
+from derive.read.sums import (
+    SumReading,
+    bound_symbol,
+    index_letters,
+    index_symbol,
+    refuse_name_used_twice,
+)
 from derive.read.tokens import Token, normalise_unicode
 from derive.read.words import WordReading, reordered_scripts
 from rules.registry import entries
@@ -137,6 +143,7 @@ def _read_one(source: str, functions: tuple[str, ...], log_base: str) -> Loss:
     expr, *restated = (value.xreplace(whole) for value in (expr, *restated))
     for value in (expr, *restated):
         _check_supported(value, source)
+        refuse_name_used_twice(value, source)
     return Loss(
         source,
         expr,

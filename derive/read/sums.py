@@ -15,6 +15,7 @@ import re
 import sympy
 
 from derive import notation
+from derive.errors import ParseError
 from derive.read.bridge import Fragment, is_placeholder, placeholder_name
 from derive.read.groups import Group, is_op
 from derive.read.names import same_spelling
@@ -193,3 +194,18 @@ class SumReading:
                     col=name.col,
                     end=name.end,
                 )
+
+
+def refuse_name_used_twice(expr: sympy.Expr, source: str) -> None:
+    """Refuse a name that is both an array (x in xᵢ) and a number (x alone) in one loss: the
+    two cannot be told apart, and a reading of one would be a misreading of the other."""
+    bases = expr.atoms(sympy.IndexedBase)
+    alone = expr.xreplace({b: sympy.Dummy() for b in bases}).free_symbols
+    for base in sorted(bases, key=str):
+        if base.label in alone:
+            raise ParseError(
+                f"{base.label.name} is both an array ({base.label.name}_i in a sum) and a "
+                "number in this loss; give one of them another name",
+                source,
+                0,
+            )

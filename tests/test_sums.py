@@ -6,6 +6,7 @@ NumPy reference."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -371,3 +372,12 @@ def test_the_kink_of_each_term_of_a_sum_is_stated_with_its_subgradients(latex, w
     assert kink.subgradient is not None
     assert all(sympy.simplify(a - b) == 0 for a, b in zip(kink.subgradient, interval, strict=True))
     assert "the sum adds them" in kink.note
+
+
+def test_the_readme_shows_the_module_of_its_sum_example_as_written():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Sums over data") :]
+    start = section.index("```text\ndef gradient")
+    shown = section[start + 8 : section.index("```\n\n`--check`")]
+    derivation = derive.gradient(r"\frac{1}{N} \sum_{i=1}^{N} (w x_i + b - y_i)^2", wrt=["w", "b"])
+    assert shown.strip() in derivation.code()

@@ -42,7 +42,9 @@ def lengths(expr: sympy.Expr) -> dict[sympy.Symbol, str]:
     for total in sorted(expr.atoms(sympy.Sum), key=_plain_bound_first):
         for index, low, high in total.limits:
             count = high - low + 1
-            indexing = [e for e in total.function.atoms(sympy.Indexed) if index in e.indices]
+            indexing = sorted(
+                (e for e in total.function.atoms(sympy.Indexed) if index in e.indices), key=str
+            )  # the first array by name gives N: the same module every time
             if count.is_Integer and not indexing:
                 continue  # Σᵢ₌₁⁴ sin(i x): the index is a value, np.arange(1, 5)
             names = [s for s in count.free_symbols if isinstance(s, sympy.Symbol)]

@@ -167,8 +167,9 @@ def _functions(d: Derivation, params, loss_code, printer, statements, outputs, t
         preamble = (("shape = np.broadcast_shapes(", shapes, ")"),)
     returns = [f"np.broadcast_to({o.name}, shape)" if o in narrow else o.name for o in outputs]
     guarded = any(e.has(sympy.Piecewise) for e in [d.expr, *(p.formula for p in d.partials)])
-    loss_doc = f"The loss, elementwise: {printing.text(d.expr, d.spellings)}"
-    gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, elementwise."
+    how = "over the data" if isinstance(printer, arrays.ArrayCode) else "elementwise"
+    loss_doc = f"The loss, {how}: {printing.text(d.expr, d.spellings)}"
+    gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, {how}."
     return [
         *_function(
             "loss", params, loss_doc,

@@ -128,6 +128,25 @@ where_option = click.option(
 )  # fmt: skip
 
 
+shape_option = click.option(
+    "--shape", "shapes", multiple=True, metavar="V=DIMS",
+    help="Read V as a vector or matrix: --shape w=d (a vector of length d), --shape X=n,d "
+    "(an n×d matrix). DIMS are names or numbers. \\mathbf{w} is a vector of length d unless "
+    "declared. Repeat for several.",
+)  # fmt: skip
+
+
+def shapes_of(given) -> dict[str, str]:
+    """``("X=n,d", "w=d")`` as ``{"X": "n,d", "w": "d"}``; a malformed one exits 2."""
+    found = {}
+    for text in given:
+        name, equals, dims = text.partition("=")
+        if not equals or not name.strip() or not dims.strip():
+            fail(f"--shape {text}: write V=DIMS, as in --shape X=n,d")
+        found[name.strip()] = dims.strip()
+    return found
+
+
 class LossCommand(click.Command):
     """A command whose LOSS may start with a minus sign (``-y \\log p - …``): an argument that
     starts with ``-`` but is no option of the command, nor an option's value, is the loss."""
@@ -188,7 +207,8 @@ def main():
 @output_option
 @reading_options
 @where_option
-def grad(loss, wrt, form, format_, standalone, output, functions, log_base, timeout, where):
+@shape_option
+def grad(loss, wrt, form, format_, standalone, output, functions, log_base, timeout, where, shapes):
     """Derive each partial derivative of LOSS step by step, every step proved.
 
     LOSS is LaTeX as written in notes, such as '|m_x(w) - t|'; '-' reads it from standard
@@ -208,6 +228,7 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
             functions=functions,
             log_base=log_base,
             where=where,
+            shapes=shapes_of(shapes),
         )
         if format_ == "latex":
             return derivation.latex(standalone=standalone)
@@ -241,7 +262,8 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
 )
 @reading_options
 @where_option
-def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
+@shape_option
+def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where, shapes):
     """Write a Python module computing LOSS and its gradient with NumPy.
 
     The module defines PARAMETERS, WRT, SYMBOLS, loss(*PARAMETERS) and gradient(*PARAMETERS),
@@ -257,7 +279,12 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
         from derive import codecheck, codegen
 
         derivation = derive.gradient(
-            source, wrt=list(wrt) or None, functions=functions, log_base=log_base, where=where
+            source,
+            wrt=list(wrt) or None,
+            functions=functions,
+            log_base=log_base,
+            where=where,
+            shapes=shapes_of(shapes),
         )
         module_code = derivation.code()
         verdict = None
@@ -300,7 +327,10 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where):
 @output_option
 @reading_options
 @where_option
-def check(loss, wrt, claim, format_, standalone, output, functions, log_base, timeout, where):
+@shape_option
+def check(
+    loss, wrt, claim, format_, standalone, output, functions, log_base, timeout, where, shapes
+):
     """Prove or refute that the derivative of LOSS by V is the claimed one.
 
     Exit status 0 when the claim is proved wherever the loss is differentiable; 1 when it
@@ -314,7 +344,13 @@ def check(loss, wrt, claim, format_, standalone, output, functions, log_base, ti
         import derive.claims
 
         verdict = derive.claims.check(
-            source, wrt, claim, functions=functions, log_base=log_base, where=where
+            source,
+            wrt,
+            claim,
+            functions=functions,
+            log_base=log_base,
+            where=where,
+            shapes=shapes_of(shapes),
         )
         printed = {
             "text": verdict.text,

@@ -113,6 +113,7 @@ def gradient(
     functions: Iterable[str] = (),
     log_base: str = "e",
     where: str | Iterable[str] | None = (),
+    shapes: dict | None = None,
 ) -> Derivation:
     """Derive each partial derivative of the loss ``latex`` step by step, and prove each step.
 
@@ -123,25 +124,34 @@ def gradient(
     ``where``: definitions the loss uses (``s = \\sigma(w x + b)``, ``m_x(w) = w x``); the
     derivation then goes through them as backpropagation does. ``latex`` may itself be
     several definitions, one per line, the last (or the one named L, J or \\ell) the loss.
+    ``shapes``: vectors and matrices by name (``{"X": "n,d", "w": "d"}``): ``w^\\top x`` and
+    ``\\|X w - y\\|^2`` are then read as such, and derived as sums over their elements; a
+    derivative by a vector w is by its element w_k.
 
     Raises ``derive.ParseError`` for LaTeX it cannot read, ``derive.DeriveError`` for other
     bad input (a ``wrt`` not in the loss, an unknown form), and a ``DeriveError`` too when
     the derivation takes longer than ``timeout`` seconds (default 10).
     """
     where = (where,) if isinstance(where, str) else tuple(where or ())
-    loss = parse_loss(latex, tuple(functions), log_base, where)
+    loss = parse_loss(latex, tuple(functions), log_base, where, shapes)
     options = {"log_base": log_base, "functions": tuple(functions), "where": where}
+    if shapes:
+        options["shapes"] = dict(shapes)
     return derivation_of(loss, wrt, form, options)
 
 
 @guarded
 def parse_loss(
-    latex: str, functions: Iterable[str] = (), log_base: str = "e", where: Iterable[str] = ()
+    latex: str,
+    functions: Iterable[str] = (),
+    log_base: str = "e",
+    where: Iterable[str] = (),
+    shapes: dict | None = None,
 ) -> Loss:
     """Read ``latex`` into a ``Loss`` (see ``derive.read.parse_loss``); the other sides of an
     ``=`` chain (``L = A = B``) are proved equal to the loss, which a note says, or refused
     when they differ: a chain whose sides differ is a typo in the notes."""
-    loss = read_loss(latex, tuple(functions), log_base, tuple(where))
+    loss = read_loss(latex, tuple(functions), log_base, tuple(where), shapes)
     if not loss.restated:
         return loss
     prover = Prover(Budget())

@@ -103,12 +103,12 @@ class ClaimCheck:
 
 @guarded
 def check(
-    latex: str, wrt: str, claim: str, functions=(), log_base: str = "e", where=()
+    latex: str, wrt: str, claim: str, functions=(), log_base: str = "e", where=(), shapes=None
 ) -> ClaimCheck:
     """Prove or refute that d(latex)/d(wrt) = claim (LaTeX, in the loss's own notation;
     with definitions ``where``, the claim may use their names: (s − y) x for s = σ(w x))."""
     where = (where,) if isinstance(where, str) else tuple(where)
-    loss = parse_loss(latex, tuple(functions), log_base, where)
+    loss = parse_loss(latex, tuple(functions), log_base, where, shapes)
     taken = {s.name for s in loss.expr.free_symbols} | {d.name.name for d in loss.definitions}
     differentiator = Differentiator(taken, loss.fractions)
     options = {"log_base": log_base, "where": where}

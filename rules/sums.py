@@ -43,7 +43,8 @@ def deltas_summed(total: sympy.Expr) -> sympy.Expr:
         for limit in total.limits:  # innermost first
             deltas = inner.atoms(sympy.KroneckerDelta)
             if any(d.has(limit[0]) for d in deltas):
-                inner = deltasummation(sympy.expand(inner), limit, no_piecewise=True)
+                flat = _deltas_outward(sympy.expand(inner))
+                inner = deltasummation(flat, limit, no_piecewise=True)
             else:
                 inner = sympy.Sum(inner, limit)
         return inner
@@ -57,3 +58,21 @@ def element(expr, var):
         return Expansion((), lambda _: sympy.S.Zero)
     deltas = [sympy.KroneckerDelta(a, b) for a, b in zip(expr.indices, var.indices, strict=True)]
     return Expansion((), lambda _: sympy.Mul(*deltas))
+
+
+def _deltas_outward(expr: sympy.Expr) -> sympy.Expr:
+    """Σᵢ δⱼₖ·fᵢ as δⱼₖ·Σᵢ fᵢ: a delta free of a sum's index taken out of it, so that the
+    sum over j outside can see it."""
+
+    def out(total: sympy.Sum) -> sympy.Expr:
+        indices = {limit[0] for limit in total.limits}
+        factors = sympy.Mul.make_args(total.function)
+        outside = [
+            f for f in factors if isinstance(f, sympy.KroneckerDelta) and not f.has(*indices)
+        ]
+        if not outside:
+            return total
+        inside = [f for f in factors if f not in outside]
+        return sympy.Mul(*outside) * sympy.Sum(sympy.Mul(*inside), *total.limits)
+
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), out)

@@ -13,6 +13,12 @@ from rules.neural import sigmoid, softplus
 from rules.nonsmooth import relu
 
 
+def _norm_squared(name: str) -> sympy.Expr:
+    """Σᵢ₌₁ᵈ vᵢ², the squared norm of a vector v of length d."""
+    i, d = sympy.Symbol("i", integer=True), sympy.Symbol("d", integer=True, positive=True)
+    return sympy.Sum(sympy.IndexedBase(name, real=True)[i] ** 2, (i, 1, d))
+
+
 def S(name: str) -> sympy.Symbol:
     return sympy.Symbol(name, real=True)
 
@@ -132,8 +138,8 @@ VALID = [
     ("hat-subscript", r"\hat{y}_i", S("y_hat_i")),
     ("superscript-index", r"w^{(1)} x", S("w_1") * x),
     ("mathit-word", r"\mathit{loss}", S("loss")),
-    ("mathbf", r"\mathbf{w}", S("w_bold")),
-    ("boldsymbol-greek", r"\boldsymbol{\theta}", S("theta_bold")),
+    ("mathbf", r"\|\mathbf{w}\|^2", _norm_squared("w_bold")),  # a vector of length d
+    ("boldsymbol-greek", r"\|\boldsymbol{\theta}\|^2", _norm_squared("theta_bold")),
     ("unicode-greek", "Δ + s_c − s", Delta + s_c - s),
     # applied functions
     ("function-seed", r"m_x(w)", F("m_x")(w)),
@@ -354,7 +360,7 @@ MALFORMED = [
     ("equals-empty-side", r"x = ", "'=' needs an expression on each side", 2),
     ("comma", r"x, y", "',' outside the arguments of a function", 1),
     ("index-outside-its-sum", r"\sum_i x_i - y_i", "uses the index i outside the sum", 13),
-    ("transpose", r"w^\top x", "vectors and transposes are not supported", 2),
+    ("transpose", r"w^\top x", "transposes a vector or a matrix; declare its shape", 1),
     ("division-by-zero", r"\frac{1}{0}", "division by zero", 0),
     ("tower", r"2^{2^{2^{2^{2^2}}}}", "digits", 0),
     ("factorial", r"x!", "factorials are not supported", 1),
@@ -376,8 +382,8 @@ MALFORMED = [
     # no reading is safe (issue 8): refused, saying what to write instead
     ("derivative-operator", r"\frac{d}{dx} x^2", "a derivative operator in the loss", 0),
     ("derivative-fraction", r"\frac{d f(x)}{dx}", "a derivative operator in the loss", 0),
-    ("transpose-T", r"w^T x", "^T reads as a transpose", 1),
-    ("transpose-braced", r"w^{T} x", "^T reads as a transpose", 1),
+    ("transpose-T", r"w^T x", "transposes a vector or a matrix", 1),
+    ("transpose-braced", r"w^{T} x", "transposes a vector or a matrix", 1),
     ("expectation", r"\mathbb{E}[x^2]", "an expectation", 0),
     ("expectation-plain", r"E[(x - y)^2]", "an expectation", 0),
     ("indexing", r"x[i] + 1", "indexes an array; write x_i", 0),

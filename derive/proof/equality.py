@@ -138,7 +138,8 @@ def numerically_equal(
     unknowns = unknown_values([a, b, where] + ([domain] if domain is not None else []))
     a, b, where = a.xreplace(unknowns), b.xreplace(unknowns), where.xreplace(unknowns)
     parts = possibly_complex_parts(domain.xreplace(unknowns)) if domain is not None else []
-    symbols = sorted(a.free_symbols | b.free_symbols | where.free_symbols, key=str)
+    symbols = a.free_symbols | b.free_symbols | where.free_symbols
+    symbols = sorted(symbols.union(*(part.free_symbols for part in parts)), key=str)
     rng = random.Random(seed)
     agreeing = 0
     scales = SCALES if where is not sympy.true else SCALES[:1]

@@ -39,6 +39,14 @@ class Fragment:
             self.operand_count += 1
         self.last_is_operand = operand
 
+    def replace_last(self, text: str) -> None:
+        """Put ``text`` in place of the last piece (a transposed operand), same columns."""
+        old = self.text[-1]
+        col = self.origins[-len(old)] if old and self.origins else 0
+        del self.origins[len(self.origins) - len(old) :]
+        self.origins.extend([col] * len(text))
+        self.text[-1] = text
+
     @property
     def source(self) -> str:
         return "".join(self.text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy
 
 from derive.notation import GREEK
+from derive.read.arrays import is_array
 from derive.read.bridge import Fragment, is_number_placeholder, is_placeholder, placeholder_name
 from derive.read.cases import RELATIONS
 from derive.read.groups import Group, ends_operand, is_function_word, is_op, is_word
@@ -32,6 +33,8 @@ def _is_transpose(item) -> bool:
         item = item.items[0]
     if not isinstance(item, Token):
         return False
+    if item.kind == "command":
+        return item.text in (r"\top", r"\intercal")
     return item.kind == "letter" and item.text == "T" or item.kind == "font" and item.arg == "T"
 
 
@@ -59,7 +62,12 @@ class ExpressionReading:
         if start >= len(items):
             self.fail(f"'{items[-1].text}' needs a term after it", items[-1])
         terms.append(sign * self.term(items[start:]))
-        return sympy.Add(*terms)
+        if any(is_array(t) for t in terms) and not all(is_array(t) for t in terms):
+            self.fail("cannot add a number and a vector or matrix", col=col, end=end)
+        try:
+            return self.as_number_if_1x1(sympy.Add(*terms), items)
+        except TypeError as error:  # a number plus a vector: SymPy's "Mix of Matrix and Scalar"
+            self.fail(f"cannot add a number and a vector or matrix ({error})", col=col, end=end)
 
     def _refuse_stray(self, items: list) -> None:
         for item in items:
@@ -83,8 +91,10 @@ class ExpressionReading:
         while k < len(items):
             k = self.piece(items, k, fragment)
         if len(fragment.text) == 1 and is_placeholder(fragment.text[0]):
-            return self.values[placeholder_name(fragment.text[0])]
-        return self.parse_fragment(fragment)
+            value = self.values[placeholder_name(fragment.text[0])]
+        else:
+            value = self.parse_fragment(fragment)
+        return self.as_number_if_1x1(value, items)
 
     def piece(self, items: list, k: int, fragment: Fragment) -> int:
         """Add ``items[k]`` (and what it takes with it) to ``fragment``; return the next index."""
@@ -141,10 +151,15 @@ class ExpressionReading:
         elif group.kind == "{":
             value = self.expression(group.items, group.col, group.end)
         elif group.kind in ("|", "‖"):
+            inner = self.expression(group.items, group.col, group.end)
+            if is_array(inner):
+                value, after = self._norm_piece(inner, group, items, k + 1)
+                fragment.add(self.placeholder(value), group.col, operand=True)
+                return after
             if group.kind == "‖":
                 self.note(r"\|u\|", "is read as |u|, the norm of a scalar", "‖u‖")
             # unevaluated, so that |m(w) - t| keeps the orientation the user wrote
-            value = sympy.Abs(self.expression(group.items, group.col, group.end), evaluate=False)
+            value = sympy.Abs(inner, evaluate=False)
         elif group.kind == "cases":
             value = self.cases(group)
         else:  # pragma: no cover - the tokenizer makes no other groups
@@ -161,6 +176,20 @@ class ExpressionReading:
         if after < len(items) and is_op(items[after], "'"):
             self.fail("a prime after a bracket is not supported; name the function", items[after])
         return after
+
+    def _norm_piece(self, inner, group: Group, items: list, after: int):
+        """‖v‖, ‖v‖₂ or ‖v‖₁ of a vector (the subscript taken with it); |v| is refused."""
+        if group.kind == "|":
+            self.fail("|v| of a vector: write \\|v\\| for its norm", group)
+        kind = "2"
+        if after + 1 < len(items) and is_op(items[after], "_"):
+            sub = items[after + 1]
+            if isinstance(sub, Group) and sub.kind == "{" and len(sub.items) == 1:
+                sub = sub.items[0]
+            if not (isinstance(sub, Token) and sub.text in ("1", "2")):
+                self.fail("a norm is \\|v\\|, \\|v\\|_2 or \\|v\\|_1", items[after])
+            kind, after = sub.text, after + 2
+        return self.norm(inner, kind, group), after
 
     def argument(self, items: list, k: int, owner: Token, what: str) -> tuple[str, int]:
         """The argument of ``^``, ``_``, ``\\frac`` or ``\\sqrt`` at ``items[k]`` as
@@ -205,12 +234,12 @@ class ExpressionReading:
         if not fragment.last_is_operand:
             self.fail("'^' needs a base before it", caret)
         if k + 1 < len(items) and _is_transpose(items[k + 1]):
-            self.fail(
-                "^T reads as a transpose; derive works with scalars for now: write the sum of "
-                "products (w_1 x_1 + w_2 x_2), or name a power by another letter",
-                caret,
-                end=items[k + 1].end,
-            )
+            last = fragment.text[-1]
+            if not is_placeholder(last):
+                self.fail("^T needs a name or a bracket before it", caret)
+            value = self.transposed(self.values[placeholder_name(last)], caret)
+            fragment.replace_last(self.placeholder(value))
+            return k + 2
         text, after = self.argument(items, k + 1, caret, "an exponent, as in x^{2}")
         fragment.add("^" + text, caret.col, operand=True)
         return after

@@ -10,6 +10,7 @@ import sympy
 from derive import notation
 from derive.errors import ParseError
 from derive.notation import latex_to_text
+from derive.read.arrays import is_array
 from derive.read.bridge import PAREN_FREE, Fragment, placeholder_name
 from derive.read.groups import Group, is_op
 from derive.read.names import _Name
@@ -149,6 +150,8 @@ class FunctionReading:
     def built(self, entry, args: list, head) -> sympy.Expr:
         """The function applied, or a clear refusal when SymPy cannot form it: a max of a
         value that is not real (log of a negative constant), of an infinity (1/0)."""
+        if any(is_array(a) for a in args):
+            return self.elementwise(entry, args, head)
         try:
             return entry.build(*args)
         except (ValueError, TypeError) as error:

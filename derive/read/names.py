@@ -99,8 +99,6 @@ class NameReading:
             base, k = inner.base, k + 2
         else:  # a font: \mathit{loss}, \mathbf{w}, \text{lr}
             ident, base = self.font_name(item), self.font_name(item)
-            if notation.FONT_SUFFIX.get(item.text[1:]) == "bold":
-                self.note(self._text(item), "is read as a scalar: vectors are not supported yet")
             k += 1
         greek = item.kind == "command" and item.text[1:] in GREEK  # also beta written bare
         spelled = [item.text if greek else self.source[start : items[k - 1].end]]
@@ -206,6 +204,9 @@ class NameReading:
         element = self.indexed(name)
         if element is not None:
             return element
+        array = self.array_symbol(name)
+        if array is not None:
+            return array
         known = self.symbol_for_spelling.get(name.latex.replace(" ", ""))
         if known is not None:
             return known

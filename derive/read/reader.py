@@ -18,6 +18,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.errors import ParseError
 from derive.model import Loss
+from derive.read.arrays import ArrayReading
 from derive.read.bridge import BridgeReading
 from derive.read.cases import CasesReading
 from derive.read.chain import read_chain
@@ -56,6 +57,7 @@ class Reader(
     BridgeReading,
     WordReading,
     SumReading,
+    ArrayReading,
 ):
     """Walks the token tree of one input; collects spellings and notes as it goes."""
 
@@ -99,6 +101,7 @@ def parse_loss(
     functions: tuple[str, ...] | list[str] = (),
     log_base: str = "e",
     where: tuple[str, ...] | list[str] = (),
+    shapes=None,
 ) -> Loss:
     """Read ``source`` (LaTeX) into a ``Loss``.
 
@@ -106,6 +109,7 @@ def parse_loss(
     product); ``log_base`` is ``"e"`` (``\\log`` is natural) or ``"10"``; ``where`` gives
     definitions (``s = \\sigma(w x + b)``, ``m_x(w) = w x``), and ``source`` may itself be
     several definitions, one per line, the last (or the one named L, J or \\ell) the loss.
+    ``shapes`` gives names of vectors and matrices their dimensions (``{"X": "n,d"}``).
     Raises ParseError with the column of the offending text.
     """
     if not isinstance(source, str):
@@ -116,26 +120,30 @@ def parse_loss(
     source = normalise_unicode(_strip_math_delimiters(source))
     where = tuple(normalise_unicode(_strip_math_delimiters(text)) for text in where)
     if where or definition_lines(source):
-        return read_chain(source, where, tuple(functions), log_base, _reading(log_base))
-    return _read_one(source, tuple(functions), log_base)
+        read = _reading(log_base, shapes)
+        return read_chain(source, where, tuple(functions), log_base, read)
+    return _read_one(source, tuple(functions), log_base, shapes)
 
 
-def _reading(log_base: str):
+def _reading(log_base: str, shapes=None):
     def read(text: str, functions) -> Loss:
-        return _read_one(normalise_unicode(text), tuple(functions), log_base)
+        return _read_one(normalise_unicode(text), tuple(functions), log_base, shapes)
 
     return read
 
 
-def _read_one(source: str, functions: tuple[str, ...], log_base: str) -> Loss:
+def _read_one(source: str, functions: tuple[str, ...], log_base: str, shapes=None) -> Loss:
     if not source.strip():
         raise ParseError("the loss is empty", source, 0)
-    reader = Reader(source, functions, log_base)
+    reader = Reader(source, functions, log_base, shapes=shapes)
     tree = read_tree(source)
     name, items, others = reader.split_definition(_unwrapped(strip_punctuation(tree.items)))
     try:
-        expr = reader.expression(items, tree.col, tree.end)
-        restated = tuple(reader.expression(side, side[0].col, side[-1].end) for side in others)
+        expr = reader.number_from(reader.expression(items, tree.col, tree.end), tree.end)
+        restated = tuple(
+            reader.number_from(reader.expression(side, side[0].col, side[-1].end))
+            for side in others
+        )
     except RecursionError:
         raise ParseError("the expression is nested too deeply", source, 0) from None
     reader.check_indices()
@@ -176,7 +184,7 @@ def _unwrapped(items: list) -> list:
 def parse_name(text: str, loss: Loss) -> sympy.Symbol:
     """The symbol of ``loss`` that ``text`` names, written as LaTeX (``s_c``, ``\\Delta``) or as
     its identifier (``Delta``, ``y_hat``). Raises ParseError when the loss has no such symbol."""
-    symbols = {s.name: s for s in loss.expr.free_symbols}
+    symbols = {s.name: s for s in loss.symbols}  # not an array's name: w of w_i is no number
     text = text.strip()
     if text in symbols:
         return symbols[text]
@@ -215,6 +223,8 @@ def _element_named(text: str, loss: Loss) -> sympy.Indexed | None:
         return None
     name, after = reader.name(items, 0)
     letters = index_letters(name.index) if name.index else None
+    if after == len(items) and not name.index:  # the whole array: its element k (or k, l)
+        letters = _free_letters(loss, name)
     if after != len(items) or letters is None:
         return None
     for base, rank in arrays.items():
@@ -238,6 +248,17 @@ def _element_named(text: str, loss: Loss) -> sympy.Indexed | None:
     return None
 
 
+def _free_letters(loss: Loss, name) -> list[str] | None:
+    """Index letters for an element of the array ``name`` that no sum of the loss uses."""
+    for element in loss.expr.atoms(sympy.Indexed):
+        label = element.base.label.name
+        if name.ident == label or same_spelling(loss.spellings.get(label, label), name.latex):
+            taken = {s.name for s in loss.expr.atoms(sympy.Symbol) if s.is_integer}
+            free = [c for c in "klmpqrst" if c not in taken]
+            return free[: len(element.indices)]
+    return None
+
+
 def _strip_math_delimiters(source: str) -> str:
     text = source.strip()
     for left, right in (("$$", "$$"), ("$", "$"), (r"\[", r"\]"), (r"\(", r"\)")):
@@ -251,6 +272,14 @@ def _check_supported(expr: sympy.Basic, source: str) -> None:
         raise ParseError("the loss is undefined (a division by zero or an infinity)", source, 0)
     supported = _STRUCTURE + tuple(e.head for e in entries())
     for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.MatrixExpr):
+            raise ParseError(
+                f"{node} is a vector or matrix where a number is needed (an argument of an "
+                "unknown function, say); derive reads vectors in products, norms and "
+                "functions applied to each element",
+                source,
+                0,
+            )
         if not isinstance(node, supported):
             what = type(node).__name__
             raise ParseError(f"derive cannot differentiate {what} (read from the input)", source, 0)

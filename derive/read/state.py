@@ -8,13 +8,19 @@ import sympy
 from derive.errors import ParseError
 from derive.model import Reading
 from derive.notation import latex_to_text
+from derive.read.arrays import parsed_shapes
 
 
 class ReaderState:
     """The state of reading one input, and how to fail and take notes."""
 
-    def __init__(self, source: str, functions, log_base: str, context=None):
+    def __init__(self, source: str, functions, log_base: str, context=None, shapes=None):
+        """``shapes``: each vector's or matrix's dimensions by name (``derive.read.arrays``)."""
         self.source = source
+        try:
+            self.shapes = parsed_shapes(shapes)  # each declared name's dimensions
+        except ValueError as error:
+            raise ParseError(f"--shape: {error}") from None
         self.context = context  # (the loss, its unknown functions by name) when reading a claim
         self.declared = {f.strip().lstrip("\\") for f in functions}
         if log_base not in ("e", "10"):

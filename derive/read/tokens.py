@@ -25,7 +25,7 @@ FONTS = {
     "text", "textrm", "textit", "textbf", "mathrm", "mathit", "mathbf", "mathsf", "mathtt",
     "mathcal", "mathbb", "mathfrak", "boldsymbol", "bm", "operatorname", "mbox",
 }  # fmt: skip
-STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac", "sum"}  # commands that build terms
+STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac", "sum", "top", "intercal"}  # build terms
 OPERATORS = {
     "cdot": r"\cdot", "times": r"\times", "div": r"\div", "ast": "*",
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
@@ -48,7 +48,6 @@ UNSUPPORTED = {
     "infty": "infinity is not a value derive can differentiate",
     "partial": "a loss cannot contain a derivative; derive computes them",
     "nabla": "a loss cannot contain a gradient; derive computes it",
-    "top": "vectors and transposes are not supported; derive works with scalars",
     "pm": "'±' is ambiguous; write the two losses separately",
     "mp": "'∓' is ambiguous; write the two losses separately",
     "binom": "binomial coefficients are not supported",
@@ -57,7 +56,6 @@ UNSUPPORTED = {
     "dots": "an ellipsis: derive reads one expression; write the terms out",
     "ldots": "an ellipsis: derive reads one expression; write the terms out",
     "cdots": "an ellipsis: derive reads one expression; write the terms out",
-    "intercal": "vectors and transposes are not supported; derive works with scalars",
     "sim": "'~' (distributed as) is not a formula derive can differentiate",
     "mid": "a conditional bar P(y | x) is not a formula derive can differentiate",
     "bf": "the old font switch {\\bf x}: write \\mathbf{x}",

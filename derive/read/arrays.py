@@ -1,0 +1,191 @@
+"""Reading vectors and matrices: ``w^\\top x``, ``\\|X w - y\\|_2^2``, ``\\sigma(W x + b)``.
+
+A name with a shape (``--shape X=n,d``, ``shapes={"w": "d"}``, or bold lowercase: ``\\mathbf{w}``
+is a vector of length d unless declared) is read as a SymPy ``MatrixSymbol`` (a vector as a
+column), so that juxtaposition is the matrix product, ``^\\top`` and ``^T`` transpose, and a
+function of a vector applies to each element. A norm ``\\|v\\|``, ``\\|v\\|_2``, ``\\|v\\|_1`` of
+a vector is a number. The loss must come out a number (1 × 1); it is then written in index
+form, as sums over the elements (Σⱼ wⱼ xⱼ for wᵀx), which derive differentiates and proves.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from derive import notation
+
+DEFAULT_LENGTH = "d"  # the length of a bold vector whose shape is not declared
+LETTERS = "ijklmpqrst"  # the indices of the sums the reading writes
+
+
+def dimension(text: str) -> sympy.Expr:
+    """``"d"`` → the positive whole number d; ``"3"`` → 3."""
+    text = text.strip()
+    if text.isdigit() and int(text) > 0:
+        return sympy.Integer(int(text))
+    if text.isidentifier():
+        return sympy.Symbol(notation.make_safe(text), integer=True, positive=True)
+    raise ValueError(f"a dimension is a name or a positive whole number, not {text!r}")
+
+
+def parsed_shapes(shapes) -> dict[str, tuple]:
+    """``{"X": "n,d", "w": ("d",)}`` → each name's dimensions as SymPy values."""
+    found = {}
+    for name, dims in dict(shapes or {}).items():
+        parts = dims.split(",") if isinstance(dims, str) else list(dims)
+        if not 1 <= len(parts) <= 2:
+            raise ValueError(f"the shape of {name} has {len(parts)} dimensions: give 1 or 2")
+        found[name.strip()] = tuple(dimension(str(p)) for p in parts)
+    return found
+
+
+def is_array(value) -> bool:
+    return isinstance(value, sympy.MatrixExpr)
+
+
+def describe(value: sympy.MatrixExpr) -> str:
+    rows, cols = value.shape
+    return f"a vector of length {rows}" if cols == 1 else f"a {rows}×{cols} matrix"
+
+
+class ArrayReading:
+    """Names with shapes, transposes, norms and elementwise functions (a mixin of the reader)."""
+
+    def array_symbol(self, name) -> sympy.MatrixSymbol | None:
+        """The matrix symbol of a name with a shape (a vector as a column); None for a scalar."""
+        shape = self.shapes.get(name.ident) or self.shapes.get(name.latex.replace(" ", ""))
+        bold = name.ident.endswith("_bold") and name.base[:1].islower()
+        if shape is None and bold:
+            shape = (dimension(DEFAULT_LENGTH),)
+            self.note(name.latex, f"is a vector of length {DEFAULT_LENGTH} (bold, lowercase)")
+        if shape is None:
+            return None
+        ident = self.unique(notation.make_safe(name.ident), name.latex)
+        rows, cols = (shape[0], sympy.S.One) if len(shape) == 1 else shape
+        return sympy.MatrixSymbol(ident, rows, cols)
+
+    def transposed(self, value, caret) -> sympy.Expr:
+        """``value^\\top``: the transpose of a vector or matrix."""
+        if not is_array(value):
+            self.fail(
+                "^T transposes a vector or a matrix; declare its shape with --shape (for a "
+                "power, name the exponent by another letter)",
+                caret,
+            )
+        return value.T
+
+    def elementwise(self, entry, args: list, head) -> sympy.Expr:
+        """A function of a vector, applied to each element: σ(W x + b), max(0, v)."""
+        arrays = [a for a in args if is_array(a)]
+        if len(arrays) > 1:
+            self.fail(f"{self._text(head)} of two arrays is not supported", head)
+        (array,) = arrays
+        position = next(k for k, a in enumerate(args) if is_array(a))
+
+        def applied(t):
+            return entry.build(*args[:position], t, *args[position + 1 :])
+
+        return array.applyfunc(applied)
+
+    def norm(self, value, kind: str, group) -> sympy.Expr:
+        """‖v‖₂ = √(Σᵢ vᵢ²) and ‖v‖₁ = Σᵢ |vᵢ| of a vector, as sums over its elements."""
+        rows, cols = value.shape
+        if cols != 1:
+            self.fail(f"the norm of {describe(value)} is not supported: write its sum", group)
+        i = sympy.Dummy("i", integer=True)
+        element = value[i, 0]
+        if kind == "1":
+            return sympy.Sum(sympy.Abs(element), (i, 0, rows - 1))
+        return sympy.sqrt(sympy.Sum(element**2, (i, 0, rows - 1)))
+
+    def as_number_if_1x1(self, value, items: list) -> sympy.Expr:
+        """``value`` checked for shapes that fit; a 1 × 1 product (wᵀx) as the number it is."""
+        if not is_array(value):
+            return value
+        problem = shape_problem(value)
+        if problem is not None:
+            self.fail(
+                problem, col=items[0].col if items else 0, end=items[-1].end if items else None
+            )
+        return value[0, 0] if value.shape == (1, 1) else value
+
+    def number_from(self, value, source_end: int | None = None) -> sympy.Expr:
+        """The loss read: a number, with every array written as its elements; a vector or
+        matrix is refused (derive differentiates a number)."""
+        if is_array(value):
+            if value.shape != (1, 1):
+                self.fail(
+                    f"the loss is {describe(value)}, not a number: take its norm (\\|…\\|) or "
+                    "its sum, or write w^T x for a product",
+                    col=0,
+                    end=source_end,
+                )
+            value = value[0, 0]
+        return in_index_form(value)
+
+
+def _shape_text(value) -> str:
+    rows, cols = value.shape
+    return f"{rows}×{cols}"
+
+
+def shape_problem(expr: sympy.MatrixExpr) -> str | None:
+    """Why the shapes in ``expr`` do not fit (a sum of different shapes, a product whose inner
+    dimensions differ), or None; SymPy builds such expressions without checking them."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.MatAdd):
+            shapes = {a.shape for a in node.args}
+            if len(shapes) > 1:
+                listed = " and ".join(sorted(_shape_text(a) for a in node.args))
+                return f"a sum of a {listed} (rows × columns): the shapes must be equal"
+        if isinstance(node, sympy.MatMul):
+            matrices = [a for a in node.args if isinstance(a, sympy.MatrixExpr)]
+            for left, right in zip(matrices, matrices[1:], strict=False):
+                if sympy.simplify(left.shape[1] - right.shape[0]) != 0:
+                    return (
+                        f"a product of a {_shape_text(left)} and a {_shape_text(right)} "
+                        "(rows × columns): the inner dimensions differ"
+                    )
+    return None
+
+
+def in_index_form(expr: sympy.Expr) -> sympy.Expr:
+    """The elements of matrix symbols as derive's arrays: X[i, j] → X_ij (from 1), w[i, 0] →
+    w_i; SymPy's sums from 0 to n − 1 written from 1 to n, with readable index letters."""
+    if not expr.has(MatrixElement, sympy.MatrixExpr):
+        return expr
+    expr = expr.doit() if expr.has(sympy.MatrixExpr) and not expr.has(MatrixElement) else expr
+    taken = {s.name for s in expr.free_symbols}
+    letters = iter([c for c in LETTERS if c not in taken] + [f"i{n}" for n in range(1, 100)])
+
+    def shifted(total: sympy.Sum) -> sympy.Sum:
+        function, limits = total.function, []
+        for index, low, high in total.limits:
+            if _is_zero_based((index, low, high)):
+                fresh = sympy.Symbol(next(letters), integer=True)
+                function = function.xreplace({index: fresh - 1})
+                index, low, high = fresh, low + 1, high + 1
+            limits.append((index, low, high))
+        return sympy.Sum(function, *limits)
+
+    while True:
+        sums = [s for s in expr.atoms(sympy.Sum) if any(_is_zero_based(lim) for lim in s.limits)]
+        if not sums:
+            break
+        outer = max(sums, key=lambda s: sympy.count_ops(s))
+        expr = expr.xreplace({outer: shifted(outer)})
+
+    def element(e: MatrixElement) -> sympy.Indexed:
+        matrix, row, col = e.args
+        base = sympy.IndexedBase(matrix.name, real=True)
+        if matrix.shape[1] == 1:
+            return sympy.Indexed(base, row + 1)
+        return sympy.Indexed(base, row + 1, col + 1)
+
+    return expr.replace(lambda e: isinstance(e, MatrixElement), element)
+
+
+def _is_zero_based(limit) -> bool:
+    index, low, _ = limit
+    return isinstance(index, sympy.Dummy) and low == 0

@@ -20,12 +20,14 @@ from derive.deadline import attempt, watched
 from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
-from derive.model import FAILED, PROVED, Case, Loss, Partial, Reading
+from derive.model import FAILED, PROVED, UNVERIFIED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.domain import real_domain
 from derive.proof.equality import real_somewhere, too_large_to_simplify
+from derive.proof.explicit import array_shapes
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
+from derive.proof.matrix_form import element_of, matrix_form
 from derive.proof.prover import Budget, Prover, weakest
 from derive.read import parse_loss as read_loss
 from derive.read import parse_name
@@ -278,7 +280,24 @@ def derive_partial(
         result = sympy.Piecewise(*((c.value, c.where) for c in cases), (formula, True))
         verdict = weakest(verdict, *(c.verified for c in cases))
     compared = None if chain is None else whole
-    return Partial(var, step, result, kinks, cases, verdict, simpler, named, compared)
+    matrix, matrix_verdict = _matrix_form(simpler, var, loss, prover)
+    return Partial(
+        var, step, result, kinks, cases, verdict, simpler, named, compared, matrix, matrix_verdict
+    )
+
+
+def _matrix_form(formula, var, loss: Loss, prover: Prover):
+    """The derivative by an element (w_k) as a matrix expression, when one is found and it
+    agrees with the formula (proved or checked); else (None, UNVERIFIED)."""
+    if not isinstance(var, sympy.Indexed):
+        return None, UNVERIFIED
+    shapes = {base.name: dims for base, dims in array_shapes(loss.expr).items()}
+    matrix = attempt(lambda: matrix_form(formula, var, shapes), None, prover.budget.next_slice())
+    if matrix is None:
+        return None, UNVERIFIED
+    element = attempt(lambda: element_of(matrix, var), None)
+    verdict = FAILED if element is None else prover.equal(element, formula, loss.expr)
+    return (None, UNVERIFIED) if verdict == FAILED else (matrix, verdict)
 
 
 def _never_real(loss: Loss) -> DeriveError:

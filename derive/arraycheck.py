@@ -10,28 +10,13 @@ from __future__ import annotations
 
 import functools
 
-import sympy
-
 from derive.codegen import parameters
 from derive.model import Derivation
+from derive.proof.explicit import array_shapes
 from derive.proof.gradient_check import STEP, GradientCheck, ridders
 
 TRIALS = 20
 SIZES = (3, 6)  # each name in a bound (N) drawn from this range, ends included
-
-
-def array_shapes(expr: sympy.Expr) -> dict[sympy.Symbol, tuple[sympy.Symbol, ...]]:
-    """Each array of ``expr`` (by the symbol of its name) as the bounds of its indices:
-    x in Σᵢ₌₁ᴺ xᵢ has the shape (N,), X in Σᵢ₌₁ⁿ Σⱼ₌₁ᵈ Xᵢⱼ the shape (n, d)."""
-    bound_of: dict[sympy.Symbol, sympy.Expr] = {}
-    for total in expr.atoms(sympy.Sum):
-        for index, low, high in total.limits:
-            bound_of[index] = high - low + 1  # the number of terms: N, or n for 0 to n - 1
-    shapes: dict[sympy.Symbol, tuple] = {}
-    for element in expr.atoms(sympy.Indexed):
-        if all(i in bound_of for i in element.indices):
-            shapes[element.base.label] = tuple(bound_of[i] for i in element.indices)
-    return shapes
 
 
 def drawn_arguments(d: Derivation, module, rng, ranges) -> dict[str, object]:

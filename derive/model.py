@@ -193,6 +193,8 @@ class Partial:
     formula: sympy.Expr | None = None
     in_intermediates: sympy.Expr | None = None  # with definitions: in their names
     compared: str | None = None  # with definitions: the result in the inputs against SymPy's
+    matrix: sympy.Expr | None = None  # by an element w_k: the same as a matrix expression
+    matrix_verified: str = UNVERIFIED
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy
 from sympy.concrete.delta import deltasummation
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from rules.registry import Expansion, rule
 
@@ -76,3 +77,47 @@ def _deltas_outward(expr: sympy.Expr) -> sympy.Expr:
         return sympy.Mul(*outside) * sympy.Sum(sympy.Mul(*inside), *total.limits)
 
     return expr.replace(lambda e: isinstance(e, sympy.Sum), out)
+
+
+LETTERS = "ijklmpqrst"  # the indices of the sums written for matrix products
+
+
+def in_index_form(expr: sympy.Expr) -> sympy.Expr:
+    """The elements of matrix symbols as derive's arrays: X[i, j] → X_ij (from 1), w[i, 0] →
+    w_i; SymPy's sums from 0 to n − 1 written from 1 to n, with readable index letters."""
+    if not expr.has(MatrixElement, sympy.MatrixExpr):
+        return expr
+    expr = expr.doit() if expr.has(sympy.MatrixExpr) and not expr.has(MatrixElement) else expr
+    taken = {s.name for s in expr.free_symbols}
+    letters = iter([c for c in LETTERS if c not in taken] + [f"i{n}" for n in range(1, 100)])
+
+    def shifted(total: sympy.Sum) -> sympy.Sum:
+        function, limits = total.function, []
+        for index, low, high in total.limits:
+            if _is_zero_based((index, low, high)):
+                fresh = sympy.Symbol(next(letters), integer=True)
+                function = function.xreplace({index: fresh - 1})
+                index, low, high = fresh, low + 1, high + 1
+            limits.append((index, low, high))
+        return sympy.Sum(function, *limits)
+
+    while True:
+        sums = [s for s in expr.atoms(sympy.Sum) if any(_is_zero_based(lim) for lim in s.limits)]
+        if not sums:
+            break
+        outer = max(sums, key=lambda s: sympy.count_ops(s))
+        expr = expr.xreplace({outer: shifted(outer)})
+
+    def element(e: MatrixElement) -> sympy.Indexed:
+        matrix, row, col = e.args
+        base = sympy.IndexedBase(matrix.name, real=True)
+        if matrix.shape[1] == 1:
+            return sympy.Indexed(base, row + 1)
+        return sympy.Indexed(base, row + 1, col + 1)
+
+    return expr.replace(lambda e: isinstance(e, MatrixElement), element)
+
+
+def _is_zero_based(limit) -> bool:
+    index, low, _ = limit
+    return isinstance(index, sympy.Dummy) and low == 0

@@ -5,6 +5,8 @@ that matches NumPy written by hand on random shapes."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import sympy
@@ -158,3 +160,42 @@ def test_a_malformed_shape_option_exits_2(shape):
     result = CliRunner().invoke(main, ["grad", r"\|X w\|^2", "--shape", shape])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+MATRIX_FORMS = [
+    # (id, loss, shapes, wrt, the matrix form as text, as LaTeX, proved)
+    ("least-squares", r"\|X w - y\|_2^2", REGRESSION, "w", "2Xᵀ·(X·w − y)",
+     r"2 X^{T} \left(X w - y\right)", True),
+    ("network-W", r"u^\top \sigma(W x + b)", NETWORK, "W", "·xᵀ", "x^{T}", False),
+    ("quadratic", r"0.5 x^\top A x", {"x": "n", "A": "n,n"}, "x", "Aᵀ·x", "A^{T} x", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "latex,shapes,wrt,text,tex,proved",
+    [m[1:] for m in MATRIX_FORMS],
+    ids=[m[0] for m in MATRIX_FORMS],
+)
+def test_results_are_also_written_in_matrix_form_in_the_shape_of_the_variable(
+    latex, shapes, wrt, text, tex, proved
+):
+    derivation = derive.gradient(latex, wrt=wrt, shapes=shapes)
+    (partial,) = derivation.partials
+    assert partial.matrix is not None
+    # proved by SymPy, or (where SymPy's simplification depends on its term order) checked
+    assert partial.matrix_verified in (("proved",) if proved else ("proved", "checked"))
+    assert partial.matrix.shape == tuple(
+        sympy.Symbol(s, integer=True, positive=True) if s.isalpha() else 1
+        for s in (shapes[wrt].split(",") + ["1"])[:2]
+    )
+    assert text in derivation.text()
+    assert tex in derivation.latex()
+    assert json.loads(derivation.to_json())["gradient"][str(partial.var)]["matrix"]["latex"]
+
+
+def test_a_result_no_pattern_fits_stays_in_index_form():
+    # ∂/∂w_k = Σᵢ X_ik·Y_ik: (X ∘ Y)ᵀ𝟏, which is not in the table
+    derivation = derive.gradient(r"\sum_{i=1}^{n} \sum_{j=1}^{d} X_{ij} Y_{ij} w_j", wrt="w_k")
+    (partial,) = derivation.partials
+    assert partial.matrix is None
+    assert "In matrix form" not in derivation.text()

@@ -38,9 +38,9 @@ def render(d: Derivation) -> str:
         body.append('<section class="partial">')
         body.append(f"<div>{chain}</div>")
         body.append(f"<div>{_display(latex.result_equation(d, p))}</div>")
-        upstream = layout.upstream_sentence(d, p)
-        if upstream is not None:
-            body.append(f"<p>{upstream.render(math, html.escape)}</p>")
+        for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
+            if extra is not None:
+                body.append(f"<p>{extra.render(math, html.escape)}</p>")
         for kink in p.kinks:
             body.append(f"<p>{layout.kink_sentence(kink).render(math, html.escape)}</p>")
         body.append(f"<p><em>{html.escape(layout.verification_summary(p))}</em></p>")

@@ -55,6 +55,17 @@ def _partial(d: Derivation, p: Partial) -> dict:
         "steps": [_step(d, s) for s in p.steps],
         "nondifferentiable": [_sympy(k.condition) for k in p.kinks],
         "verified": p.verified,
+        **(
+            {
+                "matrix": {
+                    "sympy": _sympy(p.matrix),
+                    "latex": latex.math(d, p.matrix),
+                    "verified": p.matrix_verified,
+                }
+            }
+            if p.matrix is not None
+            else {}
+        ),  # fmt: skip
         "kinks": [_kink(k) for k in p.kinks],
         "cases": [
             {"where": _sympy(c.where), "value": _sympy(c.value), "verified": c.verified}

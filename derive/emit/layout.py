@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.deadline import check
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
@@ -273,6 +274,25 @@ def upstream_sentence(derivation: Derivation, partial: Partial) -> Sentence | No
         parts += ["; " if k else "", derivative, " = ", value]
     parts.append(".")
     return Sentence(tuple(p for p in parts if p != ""))
+
+
+def matrix_sentence(partial: Partial) -> Sentence | None:
+    """ "In matrix form (the shape of w): 2Xᵀ(Xw − y)." for a derivative by an element, or
+    None. A function of a vector in it applies to each element."""
+    if partial.matrix is None:
+        return None
+    var = partial.var
+    rows, cols = (var.indices[0], 1) if len(var.indices) == 1 else var.indices
+    name = sympy.MatrixSymbol(var.base.label.name, rows, cols)
+    how = "" if partial.matrix_verified == PROVED else " (checked numerically)"
+    functions = (
+        " (σ, tanh, … of a vector apply to each element)"
+        if partial.matrix.has(ElementwiseApplyFunction)
+        else ""
+    )
+    return Sentence(
+        ("In matrix form, in the shape of ", name, ": ", partial.matrix, f"{how}{functions}.")
+    )
 
 
 def definitions_sentence(derivation: Derivation) -> Sentence:

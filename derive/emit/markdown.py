@@ -31,9 +31,9 @@ def render(d: Derivation) -> str:
         out.append(" \\\\\n".join(latex.aligned_rows(d, p)))
         out += [r"\end{aligned}", "$$", ""]
         out += ["$$", latex.result_equation(d, p), "$$", ""]
-        upstream = layout.upstream_sentence(d, p)
-        if upstream is not None:
-            out.append(upstream.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")
+        for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
+            if extra is not None:
+                out.append(extra.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")
         for kink in p.kinks:
             sentence = layout.kink_sentence(kink)
             out.append(sentence.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")

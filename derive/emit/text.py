@@ -86,9 +86,9 @@ def render(d: Derivation) -> str:
         out += chain(d, p)
         out.append("")
         out += result(d, p)
-        upstream = layout.upstream_sentence(d, p)
-        if upstream is not None:
-            out.append(upstream.render(lambda e: math(d, e)))
+        for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
+            if extra is not None:
+                out.append(extra.render(lambda e: math(d, e)))
         for kink in p.kinks:
             out.append(layout.kink_sentence(kink).render(lambda e: math(d, e)))
         out.append(layout.verification_summary(p))

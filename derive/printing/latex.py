@@ -69,6 +69,19 @@ class NotesLatexPrinter(LatexPrinter):
         body = self._print(expr.function)
         return heads + (rf"\left({body}\right)" if expr.function.is_Add else body)
 
+    def _print_MatrixSymbol(self, expr):
+        return self._print_Symbol(expr)
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        variable = expr.function.variables[0]
+        return self._print(expr.function.expr.xreplace({variable: expr.expr}))
+
+    def _print_Number(self, expr):
+        return self._print(expr.args[0])
+
     def _print_Indexed(self, expr):
         base = self._print_Symbol(expr.base.label)
         return base + "_{" + "".join(self._print(i) for i in expr.indices) + "}"

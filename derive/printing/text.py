@@ -7,6 +7,7 @@ import re
 
 import sympy
 from sympy.core.function import AppliedUndef
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from derive.notation import latex_to_text
@@ -40,6 +41,46 @@ class NotesTextPrinter(StrPrinter):
     def _print_Indexed(self, expr):
         base = self._print_Symbol(expr.base.label)
         return base + "_" + "".join(self._print(i) for i in expr.indices)
+
+    def _print_MatrixSymbol(self, expr):
+        return self._print_Symbol(expr)
+
+    def _print_Transpose(self, expr):
+        return f"{self.parenthesize(expr.arg, PRECEDENCE['Pow'])}ᵀ"
+
+    def _print_MatMul(self, expr):
+        coefficient, *factors = expr.as_coeff_mmul()[0], *expr.as_coeff_mmul()[1].args
+        rest = "·".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in factors)
+        if coefficient == 1:
+            return rest
+        if coefficient == -1:
+            return f"−{rest}"
+        return f"{self.parenthesize(coefficient, PRECEDENCE['Mul'])}{rest}"
+
+    def _print_MatAdd(self, expr):
+        text = ""
+        printed_terms = sorted((self._print(t) for t in expr.args), key=lambda p: p[:1] == "−")
+        for printed in printed_terms:
+            if text and printed.startswith("−"):
+                text += f" − {printed[1:]}"
+            else:
+                text += f" + {printed}" if text else printed
+        return text
+
+    def _print_HadamardProduct(self, expr):
+        return " ∘ ".join(self.parenthesize(a, 50) for a in expr.args)
+
+    def _print_HadamardPower(self, expr):
+        return f"{self.parenthesize(expr.base, 1000)}^∘{self._print(expr.exp)}"
+
+    def _print_OneMatrix(self, expr):
+        return "𝟏"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        return self._print(expr.function.expr.xreplace({expr.function.variables[0]: expr.expr}))
+
+    def _print_Number(self, expr):
+        return self._print(expr.args[0])
 
     def _print_KroneckerDelta(self, expr):
         return "δ_" + "".join(self._print(i) for i in expr.args)

@@ -52,3 +52,17 @@ def within_bounds(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(
         lambda e: isinstance(e, sympy.Piecewise) and inside(e), lambda e: e.args[0][0]
     )
+
+
+def array_shapes(expr: sympy.Expr) -> dict[sympy.Symbol, tuple[sympy.Symbol, ...]]:
+    """Each array of ``expr`` (by the symbol of its name) as the bounds of its indices:
+    x in Σᵢ₌₁ᴺ xᵢ has the shape (N,), X in Σᵢ₌₁ⁿ Σⱼ₌₁ᵈ Xᵢⱼ the shape (n, d)."""
+    bound_of: dict[sympy.Symbol, sympy.Expr] = {}
+    for total in expr.atoms(sympy.Sum):
+        for index, low, high in total.limits:
+            bound_of[index] = high - low + 1  # the number of terms: N, or n for 0 to n - 1
+    shapes: dict[sympy.Symbol, tuple] = {}
+    for element in expr.atoms(sympy.Indexed):
+        if all(i in bound_of for i in element.indices):
+            shapes[element.base.label] = tuple(bound_of[i] for i in element.indices)
+    return shapes

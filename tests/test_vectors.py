@@ -76,6 +76,8 @@ REFUSALS = [
     ("bars-of-a-vector", r"|w|", LOGISTIC, r"write \\\|v\\\| for its norm"),
     ("transpose-of-a-number", r"t^T x", LOGISTIC, "transposes a vector or a matrix"),
     ("bad-shape", r"w^T x", {"w": "d,e,f", "x": "d"}, "give 1 or 2"),
+    ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
+    ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
 ]
 
 
@@ -106,6 +108,16 @@ def _quadratic(a):
     return {"x": 0.5 * (a["A"] + a["A"].T) @ a["x"]}
 
 
+def _trace(a):
+    A, B, C, X = a["A"], a["B"], a["C"], a["X"]
+    return {"X": B @ X @ C @ A + B.T @ X @ A.T @ C.T}
+
+
+def _logistic_sum(a):
+    margin = a["y"] * (a["X"] @ a["w"])
+    return {"w": -a["X"].T @ (a["y"] / (1 + np.exp(margin)))}
+
+
 CODE = [
     # (id, loss, shapes, wrt, reference gradients written with NumPy)
     ("least-squares", r"\|X w - y\|_2^2", REGRESSION, ["w"], _least_squares),
@@ -118,6 +130,20 @@ CODE = [
     ),
     ("network", r"u^\top \sigma(W x + b)", NETWORK, ["u", "b", "W"], _network),
     ("matrixcalculus-quadratic", r"0.5 x^\top A x", {"x": "n", "A": "n,n"}, ["x"], _quadratic),
+    (
+        "matrixcalculus-trace",
+        r"\operatorname{tr}(A X^\top B X C)",
+        {"A": "d,d", "X": "n,d", "B": "n,n", "C": "d,d"},
+        ["X"],
+        _trace,
+    ),
+    (
+        "matrixcalculus-logistic-sum",
+        r"\sum_{i=1}^{n} \log(e^{-y_i \sum_{j=1}^{d} X_{ij} w_j} + 1)",
+        REGRESSION,
+        ["w"],
+        _logistic_sum,
+    ),
 ]
 SIZES = {"n": 5, "d": 3, "h": 4}
 

@@ -16,6 +16,7 @@ from derive import notation
 from rules.sums import in_index_form
 
 DEFAULT_LENGTH = "d"  # the length of a bold vector whose shape is not declared
+TRACE = ("tr", "trace", "Tr")  # \operatorname{tr}(A): the sum of A's diagonal
 
 
 def dimension(text: str) -> sympy.Expr:
@@ -108,6 +109,19 @@ class ArrayReading:
                 problem, col=items[0].col if items else 0, end=items[-1].end if items else None
             )
         return value[0, 0] if value.shape == (1, 1) else value
+
+    def trace(self, value, head) -> sympy.Expr:
+        """tr(A) = Σᵢ Aᵢᵢ of a square matrix."""
+        if not is_array(value):
+            self.fail("the trace is of a square matrix: declare its shape with --shape", head)
+        problem = shape_problem(value)
+        rows, cols = value.shape
+        if problem is None and sympy.simplify(rows - cols) != 0:
+            problem = f"the trace of a {_shape_text(value)} matrix: it must be square"
+        if problem is not None:
+            self.fail(problem, head)
+        i = sympy.Dummy("i", integer=True)
+        return sympy.Sum(value[i, i], (i, 0, rows - 1))
 
     def number_from(self, value, source_end: int | None = None) -> sympy.Expr:
         """The loss read: a number, with every array written as its elements; a vector or

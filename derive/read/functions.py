@@ -10,7 +10,7 @@ import sympy
 from derive import notation
 from derive.errors import ParseError
 from derive.notation import latex_to_text
-from derive.read.arrays import is_array
+from derive.read.arrays import TRACE, is_array
 from derive.read.bridge import PAREN_FREE, Fragment, placeholder_name
 from derive.read.groups import Group, is_op
 from derive.read.names import _Name
@@ -174,6 +174,10 @@ class FunctionReading:
             after < len(items) and isinstance(items[after], Group) and items[after].kind == "("
         )
         head = items[k]
+        if head.kind == "font" and name.ident in TRACE and follows:  # \operatorname{tr}(A)
+            (argument,) = self.arguments(items[after]) or [None]
+            fragment.add(self.placeholder(self.trace(argument, head)), name.col, operand=True)
+            return after + 1
         if (
             head.kind == "font"
             and head.text == r"\operatorname"

@@ -73,7 +73,8 @@ class NotesLatexPrinter(LatexPrinter):
         return self._print_Symbol(expr)
 
     def _print_OneMatrix(self, expr):
-        return r"\mathbf{1}"
+        row = expr.shape[0] == 1 and expr.shape[1] != 1
+        return r"\mathbf{1}^{T}" if row else r"\mathbf{1}"
 
     def _print_ElementwiseApplyFunction(self, expr):
         variable = expr.function.variables[0]

@@ -74,13 +74,15 @@ class NotesTextPrinter(StrPrinter):
         return f"{self.parenthesize(expr.base, 1000)}^∘{self._print(expr.exp)}"
 
     def _print_OneMatrix(self, expr):
-        return "𝟏"
+        return "𝟏ᵀ" if expr.shape[0] == 1 and expr.shape[1] != 1 else "𝟏"
 
     def _print_ElementwiseApplyFunction(self, expr):
         return self._print(expr.function.expr.xreplace({expr.function.variables[0]: expr.expr}))
 
     def _print_Number(self, expr):
-        return self._print(expr.args[0])
+        inner = expr.args[0]
+        printed = self._print(inner)
+        return printed if isinstance(inner, sympy.MatrixSymbol) else f"({printed})"
 
     def _print_KroneckerDelta(self, expr):
         return "δ_" + "".join(self._print(i) for i in expr.args)

@@ -4,8 +4,8 @@ matrix expression with the shape of the variable: 2Σᵢ(Σⱼ Xᵢⱼwⱼ − y
 The patterns are those of a matrix calculus table: an element vₖ is the vector v; a sum
 Σᵢ Aᵢₖ rᵢ is Aᵀr and Σᵢ Aₖᵢ rᵢ is Ar; a product of factors of one index is their Hadamard
 product; a function of an element is the function applied to each element; a sum Σᵢ aᵢbᵢ of
-two vectors is aᵀb; for a matrix variable, a product of a vector along k and one along l is
-the outer product abᵀ. Anything else is left in index form (``None``). Each matrix form is
+two vectors is aᵀb and Σᵢ vᵢ is 𝟏ᵀv; for a matrix variable, a product of a vector along k
+and one along l is the outer product abᵀ. Anything else is left in index form (``None``). Each matrix form is
 compared with the index form it came from, written out (``derive.proof.explicit``).
 """
 
@@ -127,6 +127,9 @@ class _Writer:
             if len(vectors) == 1 and isinstance(vectors[0], sympy.Pow) and vectors[0].exp == 2:
                 v = self.vector(vectors[0].base, i)
                 return scalar * Number(v.T * v)
+            if len(vectors) == 1:  # Σᵢ vᵢ = 𝟏ᵀv
+                v = self.vector(vectors[0], i)
+                return scalar * Number(sympy.OneMatrix(1, v.shape[0]) * v)
         if isinstance(expr, (sympy.Add, sympy.Mul)):
             return expr.func(*(self.scalar(a) for a in expr.args))
         if isinstance(expr, sympy.Pow) and not expr.exp.has(sympy.Indexed):

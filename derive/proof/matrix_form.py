@@ -5,8 +5,9 @@ The patterns are those of a matrix calculus table: an element vₖ is the vector
 Σᵢ Aᵢₖ rᵢ is Aᵀr and Σᵢ Aₖᵢ rᵢ is Ar; a product of factors of one index is their Hadamard
 product; a function of an element is the function applied to each element; a sum Σᵢ aᵢbᵢ of
 two vectors is aᵀb and Σᵢ vᵢ is 𝟏ᵀv; for a matrix variable, a product of a vector along k
-and one along l is the outer product abᵀ. Anything else is left in index form (``None``). Each matrix form is
-compared with the index form it came from, written out (``derive.proof.explicit``).
+and one along l is the outer product abᵀ. Anything else is left in index form (``None``).
+Each matrix form is compared with the index form it came from, written out
+(``derive.proof.explicit``).
 """
 
 from __future__ import annotations

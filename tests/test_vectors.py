@@ -225,3 +225,39 @@ def test_a_result_no_pattern_fits_stays_in_index_form():
     (partial,) = derivation.partials
     assert partial.matrix is None
     assert "In matrix form" not in derivation.text()
+
+
+def _cs224n(a):
+    """Hand-derived: J = max(0, 1 − s + s_c), s = uᵀσ(Wx + b), s_c = uᵀσ(W x_c + b)."""
+    z, z_c = a["W"] @ a["x"] + a["b"], a["W"] @ a["x_c"] + a["b"]
+    h, h_c = 1 / (1 + np.exp(-z)), 1 / (1 + np.exp(-z_c))
+    active = float(1 - a["u"] @ h + a["u"] @ h_c > 0)
+    delta, delta_c = a["u"] * h * (1 - h), a["u"] * h_c * (1 - h_c)
+    return {
+        "W": active * (np.outer(delta_c, a["x_c"]) - np.outer(delta, a["x"])),
+        "b": active * (delta_c - delta),
+        "u": active * (h_c - h),
+    }
+
+
+def test_cs224n_window_classifier_gradients_are_the_hand_derived_ones():
+    shapes = {"u": "h", "W": "h,d", "x": "d", "x_c": "d", "b": "h"}
+    derivation = derive.gradient(
+        r"J = \max(0, 1 - s + s_c)",
+        wrt=["W", "b", "u"],
+        where=[r"s = u^\top \sigma(W x + b)", r"s_c = u^\top \sigma(W x_c + b)"],
+        shapes=shapes,
+        timeout=300,
+    )
+    assert all(p.verified in ("proved", "checked") for p in derivation.partials)
+    module = compile_module(derivation.code())
+    rng = np.random.default_rng(9)
+    for _ in range(5):
+        arguments = {
+            name: rng.normal(size=[{"h": 4, "d": 3}[s] for s in shapes[name].split(",")])
+            for name in module.PARAMETERS
+        }
+        arguments["u"] *= 3  # both sides of the margin get drawn
+        produced = dict(zip(module.WRT, module.gradient(*arguments.values()), strict=True))
+        for name, value in _cs224n(arguments).items():
+            np.testing.assert_allclose(produced[name], value, rtol=1e-10, atol=1e-12)

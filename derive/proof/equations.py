@@ -29,7 +29,13 @@ def linear_solution(equation: sympy.Expr, var: sympy.Symbol):
     """(symbol, value) solving ``equation`` = 0 for a symbol it is linear in with a constant
     slope, preferring symbols other than ``var`` (t = m_x(w) rather than an implicit w);
     None when there is no such symbol."""
-    for symbol in sorted(equation.free_symbols, key=lambda s: (s == var, s.name)):
+    arrays = {b.label for b in equation.atoms(sympy.IndexedBase)}
+    candidates = [
+        s
+        for s in equation.free_symbols
+        if isinstance(s, sympy.Symbol) and not s.is_integer and s not in arrays
+    ]  # not an array's name (x of x_i), nor an index or a bound
+    for symbol in sorted(candidates, key=lambda s: (s == var, s.name)):
         slope = sympy.diff(equation, symbol)
         if slope.is_number and slope != 0:
             value = evaluated(symbol - equation / slope)

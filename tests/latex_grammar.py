@@ -15,6 +15,7 @@ NAMES = [
     "x", "y", "w", "b", "t", "z", r"\theta", r"\Delta", "s_c", r"\hat{y}", "x_1", "w_{12}",
     r"\lambda", r"\sigma", "m_x(w)", "f(x)", "g(w, x)", "x'", r"\bar{x}", "beta", "x1", "wx",
     r"\mathbf{w}", r"\text{lr}", "e", r"\pi", "x_i", "y_i", "w_i",
+    r"\mathbf{w}^\top \mathbf{x}", r"\|\mathbf{w}\|^2", r"\|\mathbf{w} - \mathbf{x}\|_1",
 ]  # fmt: skip
 NUMBERS = ["0", "1", "2", "3", "0.5", "10", r"\frac12", "-1", "100", "1.5"]
 UNARY = [

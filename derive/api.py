@@ -292,7 +292,7 @@ def _matrix_form(formula, var, loss: Loss, prover: Prover):
     if not isinstance(var, sympy.Indexed):
         return None, UNVERIFIED
     shapes = {base.name: dims for base, dims in array_shapes(loss.expr).items()}
-    matrix = attempt(lambda: matrix_form(formula, var, shapes), None, prover.budget.next_slice())
+    matrix = attempt(lambda: matrix_form(formula, var, shapes), None)  # by structure: quick
     if matrix is None:
         return None, UNVERIFIED
     element = attempt(lambda: element_of(matrix, var), None)

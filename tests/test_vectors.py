@@ -76,6 +76,7 @@ REFUSALS = [
     ("bars-of-a-vector", r"|w|", LOGISTIC, r"write \\\|v\\\| for its norm"),
     ("transpose-of-a-number", r"t^T x", LOGISTIC, "transposes a vector or a matrix"),
     ("bad-shape", r"w^T x", {"w": "d,e,f", "x": "d"}, "give 1 or 2"),
+    ("bold-matrix-without-shape", r"\|\mathbf{W} \mathbf{x}\|^2", None, "declare its shape"),
     ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
     ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
 ]

@@ -54,8 +54,19 @@ class ArrayReading:
 
     def array_symbol(self, name) -> sympy.MatrixSymbol | None:
         """The matrix symbol of a name with a shape (a vector as a column); None for a scalar."""
-        shape = self.shapes.get(name.ident) or self.shapes.get(name.latex.replace(" ", ""))
-        bold = name.ident.endswith("_bold") and name.base[:1].islower()
+        shape = (
+            self.shapes.get(name.ident)
+            or self.shapes.get(name.latex.replace(" ", ""))
+            or self.shapes.get(name.ident.removesuffix("_bold"))  # --shape W for \mathbf{W}
+        )
+        bold = name.ident.endswith("_bold")
+        if shape is None and bold and not name.base[:1].islower():
+            self.fail(
+                f"{name.latex} is a matrix (bold, upper case): declare its shape with --shape "
+                f"{name.ident.removesuffix('_bold')}=ROWS,COLUMNS",
+                col=name.col,
+                end=name.end,
+            )
         if shape is None and bold:
             shape = (dimension(DEFAULT_LENGTH),)
             self.note(name.latex, f"is a vector of length {DEFAULT_LENGTH} (bold, lowercase)")

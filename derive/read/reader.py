@@ -252,7 +252,12 @@ def _free_letters(loss: Loss, name) -> list[str] | None:
     """Index letters for an element of the array ``name`` that no sum of the loss uses."""
     for element in loss.expr.atoms(sympy.Indexed):
         label = element.base.label.name
-        if name.ident == label or same_spelling(loss.spellings.get(label, label), name.latex):
+        bold = label.removesuffix("_bold") == name.ident  # --wrt W for \mathbf{W}
+        if (
+            name.ident == label
+            or bold
+            or same_spelling(loss.spellings.get(label, label), name.latex)
+        ):
             taken = {s.name for s in loss.expr.atoms(sympy.Symbol) if s.is_integer}
             free = [c for c in "klmpqrst" if c not in taken]
             return free[: len(element.indices)]

@@ -378,6 +378,12 @@ def test_the_readme_shows_the_module_of_its_sum_example_as_written():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Sums over data") :]
     start = section.index("```text\ndef gradient")
-    shown = section[start + 8 : section.index("```\n\n`--check`")]
+    shown = section[start + 8 : section.index("```\n\n`_agree`")]
     derivation = derive.gradient(r"\frac{1}{N} \sum_{i=1}^{N} (w x_i + b - y_i)^2", wrt=["w", "b"])
     assert shown.strip() in derivation.code()
+
+
+def test_a_module_over_data_refuses_arrays_of_different_lengths():
+    module = _module(r"\frac{1}{N}\sum_{i=1}^{N} (w x_i - y_i)^2", "w")
+    with pytest.raises(ValueError, match=r"summed up to N have the lengths \(5, 4\)"):
+        module.gradient(1.0, np.ones(5), np.ones(4))

@@ -77,12 +77,40 @@ def _plain_bound_first(total: sympy.Sum) -> tuple:
     return (not plain, sympy.srepr(total))
 
 
+AGREE = '''
+def _agree(bound, *lengths):
+    """The arrays summed up to one bound have one length along it, or a clear error."""
+    if len(set(lengths)) > 1:
+        raise ValueError(
+            f"the arrays summed up to {bound} have the lengths {lengths} along it; "
+            "they must be equal"
+        )
+'''
+
+
+def length_checks(expr: sympy.Expr) -> list[tuple[str, list[str]]]:
+    """For each bound (N) of ``expr``'s sums, the lengths of the arrays summed up to it
+    (``x.shape[-1]``, ``y.shape[-1]``), when there are two or more to agree."""
+    found: dict[str, list[str]] = {}
+    for total in sorted(expr.atoms(sympy.Sum), key=sympy.srepr):
+        for index, low, high in total.limits:
+            lengths = found.setdefault(str(high - low + 1).rstrip("_"), [])
+            for element in sorted(total.function.atoms(sympy.Indexed), key=str):
+                if index in element.indices:
+                    axis = element.indices.index(index) - len(element.indices)
+                    length = f"{element.base.label.name}.shape[{axis}]"
+                    if length not in lengths:
+                        lengths.append(length)
+    return [(bound, lengths) for bound, lengths in found.items() if len(lengths) > 1]
+
+
 class ArrayCode(NumPyCode):
     """NumPy for sums over data arrays (see the module's docstring)."""
 
-    def __init__(self, bounds: dict[sympy.Symbol, str]):
+    def __init__(self, bounds: dict[sympy.Symbol, str], checks=()):
         super().__init__()
         self.bounds = bounds
+        self.checks = list(checks)  # (bound, the lengths that must agree), checked on entry
         self.context: list[sympy.Symbol] = []
         self.ranges: dict[sympy.Symbol, tuple] = {}  # each index being summed: its bounds
 

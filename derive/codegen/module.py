@@ -101,7 +101,10 @@ def module_source(d: Derivation, derivative=None) -> str:
     params = parameters(d)
     as_code = to_parameters(params)
     over_arrays = arrays.has_arrays(d.expr)
-    printer = arrays.ArrayCode(arrays.lengths(as_code(d.expr))) if over_arrays else NumPyCode()
+    printer = NumPyCode()
+    if over_arrays:
+        in_code = as_code(d.expr)
+        printer = arrays.ArrayCode(arrays.lengths(in_code), arrays.length_checks(in_code))
     taken = {p.name for p in params} | RESERVED | imported_names([d.expr])
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
@@ -128,7 +131,10 @@ def module_source(d: Derivation, derivative=None) -> str:
                 if operations.ratio("\n".join(cheaper))[1] < gradient_ops:
                     chosen, functions = other, cheaper
     statements = chosen[0]
-    for helper in reversed(helpers([loss_code, *(s.expr for s in statements)])):
+    found = helpers([loss_code, *(s.expr for s in statements)])
+    if isinstance(printer, arrays.ArrayCode) and printer.checks:
+        found.append(arrays.AGREE)
+    for helper in reversed(found):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]
     lines = [
@@ -159,9 +165,11 @@ def _functions(d: Derivation, params, loss_code, printer, statements, outputs, t
     """The lines of ``loss`` and ``gradient``."""
     reaches = _parameters_reached(statements, params)
     narrow = [o for o in outputs if reaches[o.name] != {p.name for p in params}]
+    checks = ()
     if isinstance(printer, arrays.ArrayCode):
         narrow = []  # a sum over the data is not elementwise in the data
-    preamble = ()
+        checks = tuple(("_agree(", [repr(n), *lengths], ")") for n, lengths in printer.checks)
+    preamble = checks
     if narrow:  # a partial that lacks some parameter is broadcast to the gradient's shape
         shapes = [f"np.shape({p.name})" for p in params]
         preamble = (("shape = np.broadcast_shapes(", shapes, ")"),)
@@ -174,7 +182,7 @@ def _functions(d: Derivation, params, loss_code, printer, statements, outputs, t
         *_function(
             "loss", params, loss_doc,
             body([Statement("value", loss_code)], taken, printer), ["value"], printer,
-            guarded=guarded,
+            checks, guarded,
         ),
         "",
         "",

@@ -197,7 +197,8 @@ def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
     """The symbols to differentiate by: those named in ``wrt`` (in order), or all of them."""
     if wrt is None or (not isinstance(wrt, str) and not list(wrt)):
         if not loss.symbols and loss.expr.atoms(sympy.Indexed):
-            arrays = sorted({e.base.label.name for e in loss.expr.atoms(sympy.Indexed)})
+            labels = sorted({e.base.label.name for e in loss.expr.atoms(sympy.Indexed)})
+            arrays = [loss.spellings.get(a, a) for a in labels]
             raise DeriveError(
                 f"the loss's variables are elements of arrays ({', '.join(arrays)}); name one "
                 f"with --wrt, as {arrays[0]}_k"

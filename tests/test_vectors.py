@@ -77,6 +77,10 @@ REFUSALS = [
     ("transpose-of-a-number", r"t^T x", LOGISTIC, "transposes a vector or a matrix"),
     ("bad-shape", r"w^T x", {"w": "d,e,f", "x": "d"}, "give 1 or 2"),
     ("bold-matrix-without-shape", r"\|\mathbf{W} \mathbf{x}\|^2", None, "declare its shape"),
+    ("one-over-a-vector", r"\frac{1}{\mathbf{w}}", None, "the loss is a vector"),
+    ("max-of-two-vectors", r"\|\max(\mathbf{w}, \mathbf{x})\|^2", None, "of two arrays"),
+    ("third-norm", r"\|\mathbf{w}\|_3", None, "a norm is"),
+    ("exp-of-a-vector-as-a-number", r"e^{\mathbf{w}}", None, "where a number is needed"),
     ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
     ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
 ]
@@ -262,3 +266,8 @@ def test_cs224n_window_classifier_gradients_are_the_hand_derived_ones():
         produced = dict(zip(module.WRT, module.gradient(*arguments.values()), strict=True))
         for name, value in _cs224n(arguments).items():
             np.testing.assert_allclose(produced[name], value, rtol=1e-10, atol=1e-12)
+
+
+def test_a_bold_name_with_an_index_is_a_number_and_the_reading_says_so():
+    loss = derive.parse_loss(r"\mathbf{w}_1 x")
+    assert any("bold name with an index" in str(r) for r in loss.readings)

@@ -67,6 +67,9 @@ class ArrayReading:
                 col=name.col,
                 end=name.end,
             )
+        if shape is None and "_bold_" in name.ident and not name.bound:
+            self.note(name.latex, "is read as a number (a bold name with an index); declare a "
+                      "vector with --shape")  # fmt: skip
         if shape is None and bold:
             shape = (dimension(DEFAULT_LENGTH),)
             self.note(name.latex, f"is a vector of length {DEFAULT_LENGTH} (bold, lowercase)")

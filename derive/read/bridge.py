@@ -85,7 +85,8 @@ class BridgeReading:
             refuse_huge_power(*args, source=self.source)
         try:
             return expr.func(*args)
-        except (ValueError, TypeError) as error:  # a comparison SymPy makes on the way
+        except (ValueError, TypeError, NotImplementedError) as error:  # 1/w of a vector w, or
+            # a comparison SymPy makes on the way
             raise ParseError(f"cannot form this expression: {error}", self.source, 0) from None
 
 

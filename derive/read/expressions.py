@@ -255,7 +255,7 @@ class ExpressionReading:
         denominator, k2 = self.argument(items, k1, frac, "two arguments, as in \\frac{a}{b}")
         fragment.add(r"\frac" + numerator + denominator, frac.col, operand=True)
         top, bottom = (self.values[placeholder_name(a[1:-1])] for a in (numerator, denominator))
-        if bottom != 0:
+        if not is_array(top) and not is_array(bottom) and bottom != 0:
             self.fractions.add(top / bottom)
         return k2
 

@@ -38,6 +38,8 @@ FOUND = [
         r"\sum_{j=0}^{n-1} x_j \max\{0, \begin{cases} 2 & x > 0 \\ s_c & \text{otherwise}"
         r" \end{cases} - x\}",
     ),
+    # the log of a vector inside a function reached SymPy's matrix arithmetic (seed 10)
+    ("log-of-a-vector", r"\tan(wx) + \operatorname{sgn}(\log(\mathbf{w}))"),
     # SymPy's LaTeX printer asked whether min(x₁/x̄ + x̄, −σ(b)) is constant by putting 0 in it
     (
         "printer-nan-at-zero",

@@ -149,7 +149,16 @@ class ArrayReading:
                     end=source_end,
                 )
             value = value[0, 0]
-        return in_index_form(value)
+        try:
+            return in_index_form(value)
+        except (TypeError, ValueError, NotImplementedError):  # log(w) of a vector w, say
+            self.fail(
+                "a vector or matrix where a number is needed: derive reads vectors in "
+                "products, norms and the functions it applies to each element (σ, tanh, ReLU)",
+                col=0,
+                end=source_end,
+            )
+            raise AssertionError from None  # unreachable
 
 
 def _shape_text(value) -> str:

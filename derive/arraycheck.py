@@ -35,6 +35,24 @@ def drawn_arguments(d: Derivation, module, rng, ranges) -> dict[str, object]:
     return {name: values[name] for name in module.PARAMETERS}
 
 
+DRAWS = 20  # data sets drawn for one trial, to find one where the loss is finite
+
+
+def _in_domain(d: Derivation, module, rng, ranges) -> dict | None:
+    """A draw of the arguments where the loss is finite and real (log p needs p > 0: the
+    second half of the draws takes the arrays' absolute values); None when none was."""
+    import numpy as np
+
+    for attempt in range(DRAWS):
+        values = drawn_arguments(d, module, rng, ranges)
+        if attempt >= DRAWS // 2:
+            values = {k: np.abs(v) if np.ndim(v) else v for k, v in values.items()}
+        with np.errstate(all="ignore"):
+            if np.all(np.isfinite(module.loss(**values))):
+                return values
+    return None
+
+
 def _loss_with(module, values: dict, name: str, element: tuple, offset):
     import numpy as np
 
@@ -51,10 +69,13 @@ def check_array_module(
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    checked = left_out = 0
+    checked = left_out = data_sets = 0
     largest, worst = 0.0, {}
     for _ in range(TRIALS):
-        values = drawn_arguments(d, module, rng, ranges)
+        values = _in_domain(d, module, rng, ranges)
+        if values is None:
+            continue
+        data_sets += 1
         with np.errstate(all="ignore"):
             analytic = module.gradient(**values)
         analytic = (analytic,) if len(module.WRT) == 1 else tuple(analytic)
@@ -73,12 +94,14 @@ def check_array_module(
                     largest, worst = error, {"variable": name, "element": element}
     if checked < max(1, (checked + left_out) // 2):
         message = f"only {checked} of {checked + left_out} derivatives could be checked"
+        if not data_sets:
+            message = f"no data set of {TRIALS * DRAWS} drawn gave the loss a finite value"
         return GradientCheck(False, float("nan"), {}, checked, message, decided=False)
     ok = largest <= rtol
     verdict = "agrees with" if ok else "DISAGREES with"
     where = f" (worst: {worst['variable']}{list(worst['element']) or ''})" if worst else ""
     message = (
-        f"the gradient {verdict} central differences over {TRIALS} random data sets "
+        f"the gradient {verdict} central differences over {data_sets} random data sets "
         f"({checked} derivatives; {left_out} left out where differences cannot judge): "
         f"largest relative error {largest:.2e} (tolerance {rtol:.0e}){where}"
     )

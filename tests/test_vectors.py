@@ -114,6 +114,10 @@ def _quadratic(a):
     return {"x": 0.5 * (a["A"] + a["A"].T) @ a["x"]}
 
 
+def _cross_entropy(a):
+    return {"p": -a["y"] / a["p"]}
+
+
 def _trace(a):
     A, B, C, X = a["A"], a["B"], a["C"], a["X"]
     return {"X": B @ X @ C @ A + B.T @ X @ A.T @ C.T}
@@ -135,6 +139,7 @@ CODE = [
         _logistic,
     ),
     ("network", r"u^\top \sigma(W x + b)", NETWORK, ["u", "b", "W"], _network),
+    ("cross-entropy-of-p", r"-y^\top \log(p)", {"y": "n", "p": "n"}, ["p"], _cross_entropy),
     ("matrixcalculus-quadratic", r"0.5 x^\top A x", {"x": "n", "A": "n,n"}, ["x"], _quadratic),
     (
         "matrixcalculus-trace",

@@ -165,6 +165,8 @@ class FunctionReading:
         self.note_log(base)
         if base is None:
             base = sympy.E if self.log_base == "e" else sympy.Integer(10)
+        if is_array(args[0]):  # \log of a vector: of each element
+            return args[0].applyfunc(lambda t: sympy.log(t, base))
         return sympy.log(args[0], base)
 
     def name_piece(self, items: list, k: int, fragment: Fragment) -> int:

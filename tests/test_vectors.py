@@ -261,6 +261,7 @@ def test_cs224n_window_classifier_gradients_are_the_hand_derived_ones():
         timeout=300,
     )
     assert all(p.verified in ("proved", "checked") for p in derivation.partials)
+    assert all(p.matrix is not None for p in derivation.partials)  # δ xᵀ and the like
     module = compile_module(derivation.code())
     rng = np.random.default_rng(9)
     for _ in range(5):

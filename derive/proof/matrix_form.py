@@ -91,9 +91,9 @@ class _Writer:
             return HadamardPower(self.vector(expr.base, k), expr.exp)
         if isinstance(expr, sympy.Sum):
             return self.contraction(expr, k)
-        if isinstance(expr, sympy.Function) and len(expr.args) == 1:
-            inner = self.vector(expr.args[0], k)
-            return inner.applyfunc(expr.func)
+        if _of_one_argument(expr):  # H(u, 1/2) counts as a function of u
+            inner, rest = self.vector(expr.args[0], k), expr.args[1:]
+            return inner.applyfunc(lambda t: expr.func(t, *rest))
         raise NotMatrix
 
     def contraction(self, total: sympy.Sum, k: sympy.Symbol) -> sympy.Expr:
@@ -135,11 +135,11 @@ class _Writer:
             return expr.func(*(self.scalar(a) for a in expr.args))
         if isinstance(expr, sympy.Pow) and not expr.exp.has(sympy.Indexed):
             return self.scalar(expr.base) ** expr.exp
-        if isinstance(expr, sympy.Function) and len(expr.args) == 1:
-            return expr.func(self.scalar(expr.args[0]))
+        if _of_one_argument(expr):
+            return expr.func(self.scalar(expr.args[0]), *expr.args[1:])
         raise NotMatrix
 
-    def outer(self, expr: sympy.Expr, k: sympy.Symbol, l_: sympy.Symbol) -> sympy.Expr:
+    def outer(self, expr: sympy.Expr, k: sympy.Symbol, l_: sympy.Symbol, flat=False) -> sympy.Expr:
         """``expr``, a function of k and l, as a matrix: a vector along k times one along l
         is the outer product; an element Aₖₗ is A itself."""
         if isinstance(expr, sympy.Add):
@@ -147,6 +147,10 @@ class _Writer:
         if isinstance(expr, sympy.Indexed):
             return self.array(expr.base, expr.indices, (k, l_))
         factors = sympy.Mul.make_args(expr)
+        if any(isinstance(f, sympy.Add) and f.has(k) and f.has(l_) for f in factors):
+            if flat:
+                raise NotMatrix
+            return self.outer(sympy.expand_mul(expr), k, l_, flat=True)  # (a_k b_l + …)·c
         along_k = [f for f in factors if f.has(k) and not f.has(l_)]
         along_l = [f for f in factors if f.has(l_) and not f.has(k)]
         scalar = sympy.Mul(*(self.scalar(f) for f in factors if not f.has(k) and not f.has(l_)))
@@ -160,3 +164,8 @@ class _Writer:
         a = self.vector(sympy.Mul(*along_k), k)
         b = self.vector(sympy.Mul(*along_l), l_)
         return scalar * a * b.T
+
+
+def _of_one_argument(expr: sympy.Expr) -> bool:
+    """A function of one expression, its other arguments numbers (H(u, 1/2), σ(u))."""
+    return isinstance(expr, sympy.Function) and all(a.is_number for a in expr.args[1:])

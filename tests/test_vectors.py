@@ -81,7 +81,7 @@ REFUSALS = [
     ("max-of-two-vectors", r"\|\max(\mathbf{w}, \mathbf{x})\|^2", None, "of two arrays"),
     ("third-norm", r"\|\mathbf{w}\|_3", None, "a norm is"),
     ("exp-of-a-vector-as-a-number", r"e^{\mathbf{w}}", None, "where a number is needed"),
-    ("log-of-a-vector-in-a-function", r"\operatorname{sgn}(\log(\mathbf{w}))", None, "needed"),
+    ("sign-of-the-log-of-a-vector", r"\operatorname{sgn}(\log(\mathbf{w}))", None, "a vector"),
     ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
     ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
 ]

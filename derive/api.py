@@ -345,6 +345,8 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
         return result
     simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
     new_functions = _functions(simpler) - _functions(result)
+    if simpler.has(sympy.Product) and not result.has(sympy.Product):
+        return result  # exp(Σᵢ wᵢ²) as Πᵢ exp(wᵢ²): not what the loss wrote
     if new_functions or sympy.count_ops(simpler) >= sympy.count_ops(result):
         return result  # not shorter, or written with functions the loss does not use
     return simpler

@@ -40,6 +40,18 @@ FOUND = [
     ),
     # the log of a vector inside a function reached SymPy's matrix arithmetic (seed 10)
     ("log-of-a-vector", r"\tan(wx) + \operatorname{sgn}(\log(\mathbf{w}))"),
+    # a sum inside exp came back from SymPy's simplify as a product, which the check's
+    # written-out oracle did not expand: counted wrong (seed 10)
+    (
+        "product-from-a-sum",
+        r"\begin{aligned} L &= \cos(x') \exp(\|\mathbf{w}\|^2) + z_{0} \\ z_{1} &= x' \\"
+        r" z_{0} &= z_{1} (-\log_2(\sigma)) \end{aligned}",
+    ),
+    # a sum whose terms are vectors reached SymPy (seed 10)
+    (
+        "sum-of-vectors",
+        r"\sum_{j=0}^{n-1} x_j \max(\min(\operatorname{erf}(1.5), x_1), \min(\exp(\mathbf{w}), 1))",
+    ),
     # SymPy's LaTeX printer asked whether min(x₁/x̄ + x̄, −σ(b)) is constant by putting 0 in it
     (
         "printer-nan-at-zero",

@@ -18,7 +18,7 @@ ELEMENT = 2  # the element k of a derivative by wₖ, at every size
 
 def has_arrays(*exprs: sympy.Basic | None) -> bool:
     """Whether any of ``exprs`` holds a sum over an index or an element of an array."""
-    return any(e is not None and e.has(sympy.Sum, sympy.Indexed) for e in exprs)
+    return any(e is not None and e.has(sympy.Sum, sympy.Product, sympy.Indexed) for e in exprs)
 
 
 def written_out(exprs: Sequence[sympy.Basic], size: int) -> list[sympy.Basic]:
@@ -31,7 +31,9 @@ def written_out(exprs: Sequence[sympy.Basic], size: int) -> list[sympy.Basic]:
     out = []
     for expr in exprs:
         expr = expr.xreplace(values)
-        out.append(expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: e.doit()))
+        out.append(  # a product over an index too: exp(Σᵢ wᵢ²) may come back as Πᵢ exp(wᵢ²)
+            expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), lambda e: e.doit())
+        )
     elements = set().union(*(e.atoms(sympy.Indexed) for e in out))
     scalars = {e: sympy.Symbol(str(e), real=True) for e in elements}  # "x[1]": no name clashes
     return [e.xreplace(scalars) for e in out]

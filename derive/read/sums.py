@@ -82,6 +82,11 @@ class SumReading:
             summand = self._summand(items, k)
         finally:
             self.bound_indices.pop()
+        if isinstance(summand, sympy.MatrixExpr):
+            self.fail(
+                "a sum of vectors or matrices is not supported: its terms must be numbers",
+                sigma,
+            )
         for bound in (lower, upper):
             letters = {s.name for s in bound.free_symbols}
             if letter in letters or letters & {s.name for s in self.bound_indices}:

@@ -387,3 +387,9 @@ def test_a_module_over_data_refuses_arrays_of_different_lengths():
     module = _module(r"\frac{1}{N}\sum_{i=1}^{N} (w x_i - y_i)^2", "w")
     with pytest.raises(ValueError, match=r"summed up to N have the lengths \(5, 4\)"):
         module.gradient(1.0, np.ones(5), np.ones(4))
+
+
+def test_an_element_of_an_array_with_a_subscripted_name_is_valid_latex():
+    shapes = {"u": "h", "W": "h,d", "x_c": "d"}
+    latex = derive.gradient(r"u^\top \sigma(W x_c)", wrt="u", shapes=shapes).latex()
+    assert "{x_c}_{j}" in latex and "x_c_{" not in latex  # x_c_{j}: a double subscript

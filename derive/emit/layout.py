@@ -286,7 +286,7 @@ def matrix_sentence(partial: Partial) -> Sentence | None:
     name = sympy.MatrixSymbol(var.base.label.name, rows, cols)
     how = "" if partial.matrix_verified == PROVED else " (checked numerically)"
     functions = (
-        " (σ, tanh, … of a vector apply to each element)"
+        " (a function of a vector applies to each element)"
         if partial.matrix.has(ElementwiseApplyFunction)
         else ""
     )

@@ -85,6 +85,8 @@ class NotesLatexPrinter(LatexPrinter):
 
     def _print_Indexed(self, expr):
         base = self._print_Symbol(expr.base.label)
+        if "_" in base:  # x_c's element j is {x_c}_{j}: x_c_{j} is a double subscript
+            base = "{" + base + "}"
         return base + "_{" + "".join(self._print(i) for i in expr.indices) + "}"
 
     def _function_name(self, function) -> str:

@@ -136,7 +136,11 @@ class Chain:
     def inputs(self, expr):
         """``expr`` with every intermediate put in, down to the inputs."""
         for definition in reversed(self.loss.definitions):
-            expr = expr.xreplace({definition.name: definition.expr})
+            name, value = definition.name, definition.expr
+            if any(name in d.variables for d in expr.atoms(sympy.Derivative)):
+                expr = expr.subs(name, value)  # h'(z) at z = wx + b: a Subs, not d/d(wx + b)
+            else:
+                expr = expr.xreplace({name: value})
         return expr
 
 

@@ -52,6 +52,15 @@ FOUND = [
         "sum-of-vectors",
         r"\sum_{j=0}^{n-1} x_j \max(\min(\operatorname{erf}(1.5), x_1), \min(\exp(\mathbf{w}), 1))",
     ),
+    # the derivative h'(z) of an unknown function at a defined z was rebuilt as d/d(wx + b)
+    # (the campaign at 719ca7d, a mutation of examples/tanh_unit.tex)
+    ("derivative-at-a-definition", "z = w x + b\na = nh(z)\nL = (a - y)^2"),
+    # \ln w without parentheses built SymPy's log of a vector (the campaign at 719ca7d)
+    (
+        "unbracketed-log-of-a-vector",
+        r"\begin{aligned} L &= \max\{0, \sum_{j=0}^{n-1} x_j b - \max\{0, \bar{x} - -1\}\}"
+        r" + z_{0} \\ z_{0} &= \log(\ln \mathbf{w}) \end{aligned}",
+    ),
     # SymPy's LaTeX printer asked whether min(x₁/x̄ + x̄, −σ(b)) is constant by putting 0 in it
     (
         "printer-nan-at-zero",

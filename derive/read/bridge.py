@@ -83,6 +83,15 @@ class BridgeReading:
         args = [self.rebuild(a) for a in expr.args]
         if isinstance(expr, sympy.Pow):
             refuse_huge_power(*args, source=self.source)
+        arrays = [a for a in args if isinstance(a, sympy.MatrixExpr)]
+        if arrays and isinstance(expr, sympy.Function):  # \ln w of a vector: of each element
+            others = [a for a in args if a is not arrays[0]]
+            if len(arrays) > 1 or not all(a.is_number for a in others):
+                raise ParseError("a function of several vectors is not supported", self.source, 0)
+            position = args.index(arrays[0])
+            return arrays[0].applyfunc(
+                lambda t: expr.func(*args[:position], t, *args[position + 1 :])
+            )
         try:
             return expr.func(*args)
         except (ValueError, TypeError, NotImplementedError) as error:  # 1/w of a vector w, or

@@ -167,7 +167,11 @@ class FunctionReading:
             base = sympy.E if self.log_base == "e" else sympy.Integer(10)
         if is_array(args[0]):  # \log of a vector: of each element
             return args[0].applyfunc(lambda t: sympy.log(t, base))
-        return sympy.log(args[0], base)
+        try:
+            return sympy.log(args[0], base)
+        except (ValueError, TypeError, NotImplementedError) as error:
+            self.fail(f"{self._text(head)} cannot be formed here: {error}", head)
+            raise AssertionError from None  # unreachable
 
     def name_piece(self, items: list, k: int, fragment: Fragment) -> int:
         """A symbol, or an applied function when parentheses follow and the name is one."""

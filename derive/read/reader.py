@@ -229,7 +229,7 @@ def _element_named(text: str, loss: Loss) -> sympy.Indexed | None:
         return None
     for base, rank in arrays.items():
         label = base.label.name
-        if name.base_ident != label and not same_spelling(
+        if name.base_ident not in (label, label.removesuffix("_bold")) and not same_spelling(
             loss.spellings.get(label, label), name.base_latex
         ):
             continue

@@ -6,6 +6,7 @@ that matches NumPy written by hand on random shapes."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -278,3 +279,28 @@ def test_cs224n_window_classifier_gradients_are_the_hand_derived_ones():
 def test_a_bold_name_with_an_index_is_a_number_and_the_reading_says_so():
     loss = derive.parse_loss(r"\mathbf{w}_1 x")
     assert any("bold name with an index" in str(r) for r in loss.readings)
+
+
+@pytest.mark.parametrize(
+    "latex,shapes,wrt,reference", [c[1:] for c in CODE], ids=[c[0] for c in CODE]
+)
+def test_array_modules_contract_products_instead_of_building_them(latex, shapes, wrt, reference):
+    """A product of matrices is contracted (np.einsum, BLAS), never formed over every index:
+    the gradient of tr(A Xᵀ B X C) at n = d = 40 would otherwise hold 40⁵ numbers (800 MB)."""
+    module = compile_module(derive.gradient(latex, wrt=wrt, shapes=shapes).code())
+    rng = np.random.default_rng(8)
+    arguments = {}
+    for name in module.PARAMETERS:
+        dims = shapes.get(name, "").split(",") if name in shapes else []
+        arguments[name] = rng.normal(size=[40 for _ in dims]) if dims else rng.normal()
+    given = sum(np.asarray(a).nbytes for a in arguments.values())
+    tracemalloc.start()
+    try:
+        produced = module.gradient(*arguments.values())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    produced = (produced,) if len(module.WRT) == 1 else produced
+    for name, value in zip(module.WRT, produced, strict=True):
+        np.testing.assert_allclose(value, reference(arguments)[name], rtol=1e-9, atol=1e-9)
+    assert peak < 4 * given + 2**20, f"{peak} bytes for arguments of {given}"

@@ -2,7 +2,9 @@
 
 Inside Σᵢ Σⱼ the arrays are lined up on the axes (i, j), outermost first: ``x_{ij}`` is ``x``
 itself, ``y_i`` is ``y[..., :, None]`` and ``w_j`` is ``w``, so that NumPy's broadcasting
-does the rest and the sum over j is ``np.sum(…, axis=-1)``. A derivative by an element wₖ
+does the rest and the sum over j is ``np.sum(…, axis=-1)``. A sum of a product of arrays
+along different indices (Σⱼ Xᵢⱼwⱼ, a matrix product) is a ``np.einsum``, contracted pairwise
+with BLAS rather than formed over every index. A derivative by an element wₖ
 is an array along k. A bound N is the length of an array's axis (``x.shape[-1]``): the
 module takes the number of terms from the data.
 """
@@ -104,6 +106,12 @@ def length_checks(expr: sympy.Expr) -> list[tuple[str, list[str]]]:
     return [(bound, lengths) for bound, lengths in found.items() if len(lengths) > 1]
 
 
+def _only_as_elements(expr: sympy.Expr, indices) -> bool:
+    """Whether each index appears only in the elements of arrays (xᵢ), never as a value (i·xᵢ)."""
+    hidden = expr.replace(lambda e: isinstance(e, sympy.Indexed), lambda e: sympy.S.One)
+    return not any(hidden.has(i) for i in indices)
+
+
 class ArrayCode(NumPyCode):
     """NumPy for sums over data arrays (see the module's docstring)."""
 
@@ -156,7 +164,57 @@ class ArrayCode(NumPyCode):
         return self._aligned(name, expr.indices)
 
     def _print_Sum(self, expr):
+        contracted = self._contraction(expr)
+        if contracted is not None:
+            return contracted
         return self._summed(expr.function, list(reversed(expr.limits)))  # outermost first
+
+    def _contraction(self, expr: sympy.Sum) -> str | None:
+        """Σ of a product of arrays, Σⱼ Xᵢⱼ wⱼ, as ``np.einsum('...ij,...j->...i', X, w)``:
+        NumPy contracts pairwise with BLAS rather than building the product of every factor
+        over every index. None when the sum is not such a product (it is then a ``np.sum``)."""
+        if isinstance(expr.function, sympy.Add):  # Σ(a + b) = Σa + Σb: each a contraction
+            terms = [sympy.Sum(term, *expr.limits) for term in expr.function.args]
+            if all(self._contraction(term) is None for term in terms):
+                return None
+            return f"({' + '.join(self._print(term) for term in terms)})"
+        summed = [index for index, _, _ in reversed(expr.limits)]  # outermost first
+        factors = sympy.Mul.make_args(expr.function)
+        every = [*self.context, *summed]
+        operands = [f for f in factors if f.free_symbols & set(every)]
+        if len(operands) < 2 or not _only_as_elements(expr.function, summed):
+            return None
+        if len({frozenset(f.free_symbols & set(every)) for f in operands}) == 1:
+            return None  # Σᵢ rᵢxᵢ: the product is no larger than a factor, np.sum reads best
+        if any(not expr.function.has(index) for index in summed):
+            return None
+        letters = {index: "abcdefghijklmnopqrstuvwxyz"[n] for n, index in enumerate(every)}
+        specs, codes = [], []
+        for factor in operands:
+            if isinstance(factor, sympy.Indexed) and len(set(factor.indices)) == len(
+                factor.indices
+            ):
+                specs.append("".join(letters[i] for i in factor.indices))
+                codes.append(super()._print_Symbol(factor.base.label))
+                continue
+            own = [i for i in every if factor.has(i)]
+            outer, self.context = self.context, own
+            try:
+                codes.append(self._print(factor))
+            finally:
+                self.context = outer
+            specs.append("".join(letters[i] for i in own))
+        kept = [i for i in self.context if any(i in f.free_symbols for f in operands)]
+        spec = ",".join(f"...{s}" for s in specs) + "->..." + "".join(letters[i] for i in kept)
+        code = f"np.einsum({spec!r}, {', '.join(codes)}, optimize=True)"
+        if kept:
+            code = self._aligned(code, kept)
+        elif self.context:
+            code = f"{code}[..., {', '.join(['None'] * len(self.context))}]"
+        rest = [f for f in factors if f not in operands]
+        if rest:
+            code = f"{self.parenthesize(sympy.Mul(*rest), 50)}*{code}"
+        return code
 
     def _summed(self, summand: sympy.Expr, limits: list) -> str:
         """Σ over ``limits`` (outermost first) of ``summand``: a ``np.sum`` over the last axis

@@ -21,6 +21,7 @@ GREEK = {
 UNICODE = {
     "−": "-", "–": "-", "·": r"\cdot ", "×": r"\times ", "÷": r"\div ", "≤": r"\le ",
     "≥": r"\ge ", "≠": r"\ne ", "′": "'", "″": "''", "∗": "*",
+    "⊙": r"\odot ", "⟨": r"\langle ", "⟩": r"\rangle ",
     "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\epsilon ",
     "ζ": r"\zeta ", "η": r"\eta ", "θ": r"\theta ", "ι": r"\iota ", "κ": r"\kappa ",
     "λ": r"\lambda ", "μ": r"\mu ", "ν": r"\nu ", "ξ": r"\xi ", "π": r"\pi ", "ρ": r"\rho ",

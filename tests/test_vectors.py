@@ -53,6 +53,26 @@ READINGS = [
         ),
     ),
     ("bold-vectors", r"\mathbf{w}^\top \mathbf{x}", None, None),
+    ("angle-brackets", r"\langle w, x \rangle", LOGISTIC, sympy.Sum(w[i] * x[i], (i, 1, d))),
+    ("unicode-angles", "⟨w, x⟩", LOGISTIC, sympy.Sum(w[i] * x[i], (i, 1, d))),
+    (
+        "angle-brackets-of-matrices",
+        r"\langle W, X \rangle",
+        {"W": "n,d", "X": "n,d"},
+        sympy.Sum(W[i, j] * X[i, j], (i, 1, n), (j, 1, d)),
+    ),
+    (
+        "hadamard-product",
+        r"\|w \odot x\|^2",
+        LOGISTIC,
+        sympy.Sum(w[i] ** 2 * x[i] ** 2, (i, 1, d)),
+    ),
+    (
+        "hadamard-scaled",
+        r"u^\top (2 v \odot u)",
+        {"u": "d", "v": "d"},
+        2 * sympy.Sum(u[i] ** 2 * v[i], (i, 1, d)),
+    ),
 ]
 
 
@@ -85,6 +105,15 @@ REFUSALS = [
     ("sign-of-the-log-of-a-vector", r"\operatorname{sgn}(\log(\mathbf{w}))", None, "a vector"),
     ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
     ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
+    ("angles-of-numbers", r"\langle a, b \rangle", None, "declare their shapes"),
+    ("angles-of-two-shapes", r"\langle w, X \rangle", REGRESSION, "the shapes must be equal"),
+    ("angles-of-three", r"\langle w, x, x \rangle", LOGISTIC, "two sides and one comma"),
+    ("angles-empty-side", r"\langle w, \rangle", LOGISTIC, "an expression on each side"),
+    ("angle-never-closed", r"\langle w, x", LOGISTIC, r"'\\langle' is never closed"),
+    ("hadamard-of-numbers", r"a \odot b", None, "for numbers write"),
+    ("hadamard-of-two-shapes", r"\|w \odot y\|^2", REGRESSION, "the shapes must be equal"),
+    ("hadamard-one-sided", r"\|\odot w\|^2", LOGISTIC, "a factor on each side"),
+    ("hadamard-is-a-vector", r"w \odot x", LOGISTIC, "the loss is a vector"),
 ]
 
 
@@ -124,6 +153,10 @@ def _trace(a):
     return {"X": B @ X @ C @ A + B.T @ X @ A.T @ C.T}
 
 
+def _hadamard(a):
+    return {"u": a["v"] * (a["W"] @ a["x"]), "W": np.outer(a["u"] * a["v"], a["x"])}
+
+
 def _logistic_sum(a):
     margin = a["y"] * (a["X"] @ a["w"])
     return {"w": -a["X"].T @ (a["y"] / (1 + np.exp(margin)))}
@@ -148,6 +181,13 @@ CODE = [
         {"A": "d,d", "X": "n,d", "B": "n,n", "C": "d,d"},
         ["X"],
         _trace,
+    ),
+    (
+        "inner-product-of-a-hadamard",
+        r"\langle u \odot v, W x \rangle",
+        {"u": "h", "v": "h", "W": "h,d", "x": "d"},
+        ["u", "W"],
+        _hadamard,
     ),
     (
         "matrixcalculus-logistic-sum",

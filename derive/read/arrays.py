@@ -11,6 +11,7 @@ form, as sums over the elements (Σⱼ wⱼ xⱼ for wᵀx), which derive differ
 from __future__ import annotations
 
 import sympy
+from sympy.matrices.expressions.hadamard import HadamardProduct
 
 from derive import notation
 from rules.sums import in_index_form
@@ -102,6 +103,41 @@ class ArrayReading:
 
         return array.applyfunc(applied)
 
+    def inner(self, left, right, group) -> sympy.Expr:
+        """⟨u, v⟩ = uᵀv = Σᵢ uᵢvᵢ of two vectors, Σᵢⱼ AᵢⱼBᵢⱼ of two matrices of one shape."""
+        if not (is_array(left) and is_array(right)):
+            self.fail(
+                "⟨u, v⟩ is the inner product of two vectors or matrices: declare their shapes "
+                "with --shape (for numbers write u \\cdot v)",
+                group,
+            )
+        if _differ(left.shape, right.shape):
+            self.fail(
+                f"⟨u, v⟩ of {describe(left)} and {describe(right)}: the shapes must be equal",
+                group,
+            )
+        if left.shape[1] == 1:
+            return (left.T * right)[0, 0]
+        return self.trace(left.T * right, group)
+
+    def elementwise_product(self, parts: list, items: list) -> sympy.Expr:
+        """u ⊙ v: the Hadamard product of vectors or matrices of one shape (a number scales)."""
+        arrays = [p for p in parts if is_array(p)]
+        if not arrays:
+            self.fail("⊙ multiplies vectors or matrices element by element; for numbers write "
+                      "\\cdot", col=items[0].col, end=items[-1].end)  # fmt: skip
+        for other in arrays[1:]:
+            if _differ(arrays[0].shape, other.shape):
+                self.fail(
+                    f"u ⊙ v of {describe(arrays[0])} and {describe(other)}: the shapes must be "
+                    "equal",
+                    col=items[0].col,
+                    end=items[-1].end,
+                )
+        scale = sympy.Mul(*(p for p in parts if not is_array(p)))
+        product = arrays[0] if len(arrays) == 1 else HadamardProduct(*arrays)
+        return self.as_number_if_1x1(scale * product if scale != 1 else product, items)
+
     def norm(self, value, kind: str, group) -> sympy.Expr:
         """‖v‖₂ = √(Σᵢ vᵢ²) and ‖v‖₁ = Σᵢ |vᵢ| of a vector, as sums over its elements."""
         rows, cols = value.shape
@@ -159,6 +195,11 @@ class ArrayReading:
                 end=source_end,
             )
             raise AssertionError from None  # unreachable
+
+
+def _differ(first: tuple, second: tuple) -> bool:
+    """Whether two shapes differ (d and d agree; d and n do not)."""
+    return any(sympy.simplify(a - b) != 0 for a, b in zip(first, second, strict=True))
 
 
 def _shape_text(value) -> str:

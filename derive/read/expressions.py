@@ -86,6 +86,8 @@ class ExpressionReading:
     def term(self, items: list) -> sympy.Expr:
         """A product, fraction or power, read by latex2sympy2_extended over placeholders."""
         items = reordered_scripts(self.words([i for i in items if not is_word(i, {""})]))
+        if any(is_op(item, "⊙") for item in items):
+            return self.hadamard(items)
         fragment = Fragment()
         k = 0
         while k < len(items):
@@ -162,6 +164,8 @@ class ExpressionReading:
             value = sympy.Abs(inner, evaluate=False)
         elif group.kind == "cases":
             value = self.cases(group)
+        elif group.kind == "⟨":
+            value = self.inner_product(group)
         else:  # pragma: no cover - the tokenizer makes no other groups
             self.fail("unexpected group", group)
         after = k + 1
@@ -176,6 +180,32 @@ class ExpressionReading:
         if after < len(items) and is_op(items[after], "'"):
             self.fail("a prime after a bracket is not supported; name the function", items[after])
         return after
+
+    def inner_product(self, group: Group) -> sympy.Expr:
+        """⟨u, v⟩: the two sides split at their comma, read, and multiplied as uᵀv."""
+        commas = [k for k, item in enumerate(group.items) if is_op(item, ",")]
+        if len(commas) != 1:
+            self.fail("an inner product is ⟨u, v⟩: two sides and one comma", group)
+        (at,) = commas
+        left, right = group.items[:at], group.items[at + 1 :]
+        if not left or not right:
+            self.fail("an inner product ⟨u, v⟩ needs an expression on each side", group)
+        return self.inner(
+            self.expression(left, group.col, group.items[at].col),
+            self.expression(right, group.items[at].end, group.end),
+            group,
+        )
+
+    def hadamard(self, items: list) -> sympy.Expr:
+        """u ⊙ v: the term's parts between the ⊙ signs, read, multiplied element by element."""
+        parts, start = [], 0
+        for k, item in enumerate([*items, None]):
+            if item is None or is_op(item, "⊙"):
+                if k == start:
+                    self.fail("'⊙' needs a factor on each side", items[min(k, len(items) - 1)])
+                parts.append(self.term(items[start:k]))
+                start = k + 1
+        return self.elementwise_product(parts, items)
 
     def _norm_piece(self, inner, group: Group, items: list, after: int):
         """‖v‖, ‖v‖₂ or ‖v‖₁ of a vector (the subscript taken with it); |v| is refused."""

@@ -45,6 +45,9 @@ def ends_operand(item) -> bool:
     return item.kind == "op" and item.text in ("'", "!")
 
 
+CLOSING = {"(": ")", "[": "]", "{": "}", "cases": r"\end{cases}", "⟨": r"\rangle"}
+
+
 def group(source: str, tokens: list[Token]) -> Group:
     """Nest tokens into groups by their delimiters; raises ParseError on a mismatch or
     when brackets nest deeper than MAX_DEPTH."""
@@ -66,12 +69,10 @@ def group(source: str, tokens: list[Token]) -> Group:
     def pop(kind: str, token: Token) -> None:
         top = stack[-1]
         if top.kind != kind:
-            closing = {"(": ")", "[": "]", "{": "}", "cases": r"\end{cases}"}.get(kind, kind)
+            closing = CLOSING.get(kind, kind)
             if top is root:
                 _fail(f"'{closing}' closes nothing", source, token.col, token.end - token.col)
-            expected = {"(": ")", "[": "]", "{": "}", "cases": r"\end{cases}"}.get(
-                top.kind, top.kind
-            )
+            expected = CLOSING.get(top.kind, top.kind)
             if top.kind == "|" and not top.explicit:
                 _fail(
                     f"the '|' at column {top.col + 1} is never closed before "
@@ -118,7 +119,7 @@ def group(source: str, tokens: list[Token]) -> Group:
 
 
 def _opener_text(g: Group) -> str:
-    return r"\begin{cases}" if g.kind == "cases" else g.kind
+    return {"cases": r"\begin{cases}", "⟨": r"\langle"}.get(g.kind, g.kind)
 
 
 def read_tree(source: str, claim: bool = False) -> Group:

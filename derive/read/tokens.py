@@ -27,7 +27,7 @@ FONTS = {
 }  # fmt: skip
 STRUCTURE = {"sqrt", "frac", "dfrac", "tfrac", "sum", "top", "intercal"}  # build terms
 OPERATORS = {
-    "cdot": r"\cdot", "times": r"\times", "div": r"\div", "ast": "*",
+    "cdot": r"\cdot", "times": r"\times", "div": r"\div", "ast": "*", "odot": "⊙",
     "le": "<=", "leq": "<=", "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=",
     "lt": "<", "gt": ">", "ne": "!=", "neq": "!=", "coloneqq": "=", "eqqcolon": "=",
     "land": "and", "wedge": "and", "lor": "or", "vee": "or",
@@ -65,8 +65,6 @@ UNSUPPORTED = {
     "%": "a percent sign: write the factor 100 (or 1/100) out",
     "lfloor": "floor and ceiling are piecewise constant: their derivative is 0 or undefined",
     "lceil": "floor and ceiling are piecewise constant: their derivative is 0 or undefined",
-    "langle": "inner products ⟨x, y⟩ are not supported yet; write the sum of products",
-    "rangle": "inner products ⟨x, y⟩ are not supported yet; write the sum of products",
     "lg": "\\lg is log base 2 or 10 by author: write \\log_2 or \\log_{10}",
     "tbinom": "binomial coefficients are not supported",
     "dbinom": "binomial coefficients are not supported",
@@ -76,7 +74,7 @@ DELIMITER_COMMANDS = {
     "lVert": ("open", "‖"), "rVert": ("close", "‖"), "Vert": ("bar", "‖"), "|": ("bar", "‖"),
     "{": ("open", "{"), "}": ("close", "{"), "lbrace": ("open", "{"), "rbrace": ("close", "{"),
     "lbrack": ("open", "["), "rbrack": ("close", "["), "lparen": ("open", "("),
-    "rparen": ("close", "("),
+    "rparen": ("close", "("), "langle": ("open", "⟨"), "rangle": ("close", "⟨"),
 }  # fmt: skip
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 DIGITS = frozenset("0123456789")  # ASCII: "²".isdigit() is true, but it is no digit to \d

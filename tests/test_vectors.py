@@ -110,6 +110,7 @@ REFUSALS = [
     ("angles-of-three", r"\langle w, x, x \rangle", LOGISTIC, "two sides and one comma"),
     ("angles-empty-side", r"\langle w, \rangle", LOGISTIC, "an expression on each side"),
     ("angle-never-closed", r"\langle w, x", LOGISTIC, r"'\\langle' is never closed"),
+    ("softmax-of-a-number", r"\operatorname{softmax}(t)", None, "the softmax is of a vector"),
     ("hadamard-of-numbers", r"a \odot b", None, "for numbers write"),
     ("hadamard-of-two-shapes", r"\|w \odot y\|^2", REGRESSION, "the shapes must be equal"),
     ("hadamard-one-sided", r"\|\odot w\|^2", LOGISTIC, "a factor on each side"),
@@ -157,6 +158,11 @@ def _hadamard(a):
     return {"u": a["v"] * (a["W"] @ a["x"]), "W": np.outer(a["u"] * a["v"], a["x"])}
 
 
+def _softmax_cross_entropy(a):
+    p = np.exp(a["z"]) / np.sum(np.exp(a["z"]))
+    return {"z": p * np.sum(a["y"]) - a["y"]}  # p − y when y sums to 1
+
+
 def _logistic_sum(a):
     margin = a["y"] * (a["X"] @ a["w"])
     return {"w": -a["X"].T @ (a["y"] / (1 + np.exp(margin)))}
@@ -188,6 +194,13 @@ CODE = [
         {"u": "h", "v": "h", "W": "h,d", "x": "d"},
         ["u", "W"],
         _hadamard,
+    ),
+    (
+        "softmax-cross-entropy",
+        r"-y^\top \log \operatorname{softmax}(z)",
+        {"y": "n", "z": "n"},
+        ["z"],
+        _softmax_cross_entropy,
     ),
     (
         "matrixcalculus-logistic-sum",
@@ -344,3 +357,41 @@ def test_array_modules_contract_products_instead_of_building_them(latex, shapes,
     for name, value in zip(module.WRT, produced, strict=True):
         np.testing.assert_allclose(value, reference(arguments)[name], rtol=1e-9, atol=1e-9)
     assert peak < 4 * given + 2**20, f"{peak} bytes for arguments of {given}"
+
+
+@pytest.mark.parametrize(
+    "latex,shapes,wrt,reference", [c[1:] for c in CODE], ids=[c[0] for c in CODE]
+)
+def test_array_modules_take_a_batch_of_data_sets_along_leading_axes(latex, shapes, wrt, reference):
+    """Three data sets stacked along a leading axis give each set's gradient (3 is also the
+    length d: an axis lined up wrongly would broadcast without an error)."""
+    module = compile_module(derive.gradient(latex, wrt=wrt, shapes=shapes).code())
+    rng = np.random.default_rng(9)
+    sets = []
+    for _ in range(3):
+        arguments = {}
+        for name in module.PARAMETERS:
+            dims = shapes.get(name, "").split(",") if name in shapes else []
+            size = [SIZES[s] for s in dims]
+            arguments[name] = rng.uniform(0.2, 2.0, size=size or None)  # in log's domain
+        sets.append(arguments)
+    stacked = [np.stack([s[name] for s in sets]) for name in module.PARAMETERS]
+    together = module.gradient(*stacked)
+    together = (together,) if len(module.WRT) == 1 else together
+    for b, arguments in enumerate(sets):
+        alone = module.gradient(*arguments.values())
+        alone = (alone,) if len(module.WRT) == 1 else alone
+        for name, batched, single in zip(module.WRT, together, alone, strict=True):
+            np.testing.assert_allclose(batched[b], single, rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(module.loss(*stacked)[b], module.loss(*arguments.values()))
+
+
+def test_softmax_cross_entropy_code_does_not_overflow():
+    derivation = derive.gradient(
+        r"-y^\top \log \operatorname{softmax}(z)", wrt=["z"], shapes={"y": "n", "z": "n"}
+    )
+    module = compile_module(derivation.code())
+    arguments = {"z": np.array([1000.0, 0.0, -3.0]), "y": np.array([0.0, 1.0, 0.0])}
+    values = [arguments[name] for name in module.PARAMETERS]
+    assert module.loss(*values) == pytest.approx(1000.0)
+    np.testing.assert_allclose(module.gradient(*values), [1.0, -1.0, 0.0], atol=1e-12)

@@ -139,12 +139,11 @@ class ArrayCode(NumPyCode):
 
     def _aligned(self, code: str, indices) -> str:
         """``code``, an array along ``indices`` (in the context's order), with an axis of
-        length 1 for each index of the context after the first of them that it lacks."""
-        positions = [self.context.index(i) for i in indices]
-        axes = self.context[min(positions) :]
-        if len(axes) == len(indices):
+        length 1 for each index of the context that it lacks, the leading ones too: the
+        arrays may have axes of their own in front (a batch of data sets)."""
+        if len(self.context) == len(indices):
             return code
-        slices = ", ".join(":" if i in indices else "None" for i in axes)
+        slices = ", ".join(":" if i in indices else "None" for i in self.context)
         return f"{code}[..., {slices}]"
 
     def _print_Indexed(self, expr):
@@ -215,6 +214,18 @@ class ArrayCode(NumPyCode):
         if rest:
             code = f"{self.parenthesize(sympy.Mul(*rest), 50)}*{code}"
         return code
+
+    def _print_logsumexp(self, expr):
+        (total,) = expr.args
+        ((index, low, high),) = total.limits
+        self.context.append(index)
+        self.ranges[index] = (low, high)
+        try:
+            inner = self._print(total.function.args[0])
+        finally:
+            self.context.pop()
+            del self.ranges[index]
+        return f"_logsumexp({inner})"
 
     def _summed(self, summand: sympy.Expr, limits: list) -> str:
         """Σ over ``limits`` (outermost first) of ``summand``: a ``np.sum`` over the last axis

@@ -31,6 +31,7 @@ from derive.codegen.parameters import (
     parameters,
     to_parameters,
 )
+from derive.codegen.stable import LOGSUMEXP_HELPER, logsumexp
 from derive.codegen.statements import Statement, body, short_lines
 from derive.codegen.text import WIDTH, docstring, listing, one_line
 from derive.deadline import check
@@ -134,6 +135,8 @@ def module_source(d: Derivation, derivative=None) -> str:
     found = helpers([loss_code, *(s.expr for s in statements)])
     if isinstance(printer, arrays.ArrayCode) and printer.checks:
         found.append(arrays.AGREE)
+    if any(e.has(logsumexp) for e in [loss_code, *(s.expr for s in statements)]):
+        found.append(LOGSUMEXP_HELPER)
     for helper in reversed(found):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]

@@ -8,6 +8,8 @@ Applied to the loss and its partial derivatives before code is generated:
 * log σ(z), log(1 − σ(z)) → −softplus(−z), −softplus(z)
 * 1 − σ(z)                → σ(−z)
 * log(1 + u), e^u − 1     → log1p(u), expm1(u)
+* Σⱼ e^{gⱼ}                → e^{logsumexp(g)}  (``_logsumexp``: shifted by the largest gⱼ,
+  so log Σⱼ e^{zⱼ} is logsumexp(z) and e^{zₖ}/Σⱼ e^{zⱼ} is e^{zₖ − logsumexp(z)})
 """
 
 from __future__ import annotations
@@ -80,6 +82,35 @@ def _pair_exp_with_sigmoid(expr: Mul) -> sympy.Expr:
     return expr
 
 
+class logsumexp(sympy.Function):
+    """log Σⱼ e^{gⱼ} of its one argument, the sum Σⱼ e^{gⱼ}: one function, so that the code
+    shifts every gⱼ by the largest before taking e^{gⱼ} (``LOGSUMEXP_HELPER``)."""
+
+    nargs = 1
+    is_real = True
+
+
+LOGSUMEXP_HELPER = '''
+def _logsumexp(a):
+    """log Σ e^a along the last axis, shifted by the largest a so that e^a never overflows."""
+    top = np.max(a, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0)
+    return np.log(np.sum(np.exp(a - top), axis=-1)) + top[..., 0]
+'''
+
+
+def _sums_of_exponentials(expr: sympy.Expr) -> sympy.Expr:
+    """Each Σⱼ e^{gⱼ} (one index) as e^{logsumexp}, the exponentials then combined."""
+
+    def is_sum_of_exp(e) -> bool:
+        return isinstance(e, sympy.Sum) and len(e.limits) == 1 and isinstance(e.function, exp)
+
+    if not expr.has(sympy.Sum) or not any(is_sum_of_exp(e) for e in expr.atoms(sympy.Sum)):
+        return expr
+    expr = expr.replace(is_sum_of_exp, lambda e: exp(logsumexp(e)))
+    return sympy.powsimp(expr, combine="exp")
+
+
 OPTIMIZE_SECONDS = 2.0  # SymPy's log1p/expm1 rewrites factor; a large input keeps its form
 
 
@@ -87,6 +118,7 @@ def stabilised(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` rewritten for stable evaluation with NumPy (equal everywhere it is defined)."""
     expr = bottom_up(expr, _node)
     expr = bottom_up(expr, _node)  # a rewrite can expose another (1 − σ inside a log)
+    expr = _sums_of_exponentials(expr)
     rewrites = [rule for rule, head in ((log1p_opt, log), (expm1_opt, exp)) if expr.has(head)]
     if not rewrites:
         return expr

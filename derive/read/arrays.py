@@ -18,6 +18,7 @@ from rules.sums import in_index_form
 
 DEFAULT_LENGTH = "d"  # the length of a bold vector whose shape is not declared
 TRACE = ("tr", "trace", "Tr")  # \operatorname{tr}(A): the sum of A's diagonal
+SOFTMAX = ("softmax", "Softmax")
 
 
 def dimension(text: str) -> sympy.Expr:
@@ -172,6 +173,14 @@ class ArrayReading:
             self.fail(problem, head)
         i = sympy.Dummy("i", integer=True)
         return sympy.Sum(value[i, i], (i, 0, rows - 1))
+
+    def softmax(self, value, head) -> sympy.Expr:
+        """softmax(z) = exp(z) / Σₖ exp(zₖ) of a vector z: a vector of the same length."""
+        if not is_array(value) or value.shape[1] != 1:
+            self.fail("the softmax is of a vector: declare its shape with --shape", head)
+        k = sympy.Dummy("k", integer=True)
+        total = sympy.Sum(sympy.exp(value[k, 0]), (k, 0, value.shape[0] - 1))
+        return value.applyfunc(sympy.exp) / total
 
     def number_from(self, value, source_end: int | None = None) -> sympy.Expr:
         """The loss read: a number, with every array written as its elements; a vector or

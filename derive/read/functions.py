@@ -10,7 +10,7 @@ import sympy
 from derive import notation
 from derive.errors import ParseError
 from derive.notation import latex_to_text
-from derive.read.arrays import TRACE, is_array
+from derive.read.arrays import SOFTMAX, TRACE, is_array
 from derive.read.bridge import PAREN_FREE, Fragment, placeholder_name
 from derive.read.groups import Group, is_op
 from derive.read.names import _Name
@@ -183,6 +183,10 @@ class FunctionReading:
         if head.kind == "font" and name.ident in TRACE and follows:  # \operatorname{tr}(A)
             (argument,) = self.arguments(items[after]) or [None]
             fragment.add(self.placeholder(self.trace(argument, head)), name.col, operand=True)
+            return after + 1
+        if head.kind == "font" and name.ident in SOFTMAX and follows:  # softmax(z)
+            (argument,) = self.arguments(items[after]) or [None]
+            fragment.add(self.placeholder(self.softmax(argument, head)), name.col, operand=True)
             return after + 1
         if (
             head.kind == "font"

@@ -67,6 +67,13 @@ FOUND = [
         r"\max\{0, \exp(\min(\frac{x_1}{\bar{x}} + \bar{x}, -\sigma(b))) - "
         r"\sigma(\left|\log_2(\frac{b}{beta})\right|)\}",
     ),
+    # max(…)^(e¹⁰⁰ − 1) against SymPy's max(…)^(e¹⁰⁰)/max(…) at 30 digits: counted wrong, but
+    # the exponent's last digit was worth 10¹³ in the power (the campaign at a98bf5d)
+    (
+        "huge-exponent-precision",
+        r"\begin{aligned} z_{0} &= \tan(s_c) - \text{lr} w_i + (3)^{\text{lr}} \\ L &="
+        r" (\max(\sigma, \mathbf{w}^\top \mathbf{x}, 0))^{e^{100}} + z_{0} \end{aligned}",
+    ),
 ]
 
 

@@ -57,6 +57,20 @@ def test_numeric_check_finds_a_disagreement():
     assert numerically_equal(sympy.exp(sympy.exp(sympy.exp(x))), sympy.exp(sympy.exp(sympy.exp(x))))
 
 
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        (x ** (sympy.E**100 - 1), x ** (sympy.E**100) / x, True),
+        (x ** (sympy.E**100 - 1), 2 * x ** (sympy.E**100) / x, False),
+    ],
+    ids=["huge-exponent-equal", "huge-exponent-twice"],
+)
+def test_numbers_too_large_for_thirty_digits_are_looked_at_closer(a, b, expected):
+    """At 30 digits x^(e¹⁰⁰ − 1) and x^(e¹⁰⁰)/x differ (an exponent's last digit is worth
+    10¹³); 60 and 120 digits settle it. A real difference stays a difference."""
+    assert numerically_equal(a, b, domain=sympy.log(x)) is expected
+
+
 def test_numeric_check_with_unknown_functions():
     assert numerically_equal(sympy.Derivative(m(x), x) * 2, 2 * sympy.Derivative(m(x), x))
     assert numerically_equal(sympy.Derivative(m(x), x), m(x)) is False

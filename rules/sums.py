@@ -101,12 +101,21 @@ def in_index_form(expr: sympy.Expr) -> sympy.Expr:
             limits.append((index, low, high))
         return sympy.Sum(function, *limits)
 
-    while True:
-        sums = [s for s in expr.atoms(sympy.Sum) if any(_is_zero_based(lim) for lim in s.limits)]
-        if not sums:
-            break
-        outer = max(sums, key=lambda s: sympy.count_ops(s))
-        expr = expr.xreplace({outer: shifted(outer)})
+    def outer_first(node: sympy.Basic) -> sympy.Basic:
+        """One pass from the top: each sum shifted before the sums inside it (which then
+        take the next letters), every node rebuilt once."""
+        if isinstance(node, sympy.Sum) and any(_is_zero_based(lim) for lim in node.limits):
+            node = shifted(node)
+        if not node.args or isinstance(node, MatrixElement):
+            return node
+        args = [outer_first(a) for a in node.args]
+        if not any(new is not old for new, old in zip(args, node.args, strict=True)):
+            return node
+        if isinstance(node, sympy.Function):  # only its indices were renamed: H(u) asks
+            return node.func(*args, evaluate=False)  # the sign of u again, at length
+        return node.func(*args)
+
+    expr = outer_first(expr)
 
     def element(e: MatrixElement) -> sympy.Indexed:
         matrix, row, col = e.args

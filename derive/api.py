@@ -20,6 +20,7 @@ from derive.deadline import attempt, watched
 from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
+from derive.matrix_backprop import PATHS, matrix_derivation
 from derive.model import FAILED, PROVED, UNVERIFIED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.domain import real_domain
@@ -190,7 +191,50 @@ def derivation_of(
     partials = tuple(
         derive_partial(loss, var, form, differentiator, prover, chain) for var in variables
     )
+    if loss.in_matrices is not None:
+        partials = _with_matrix_steps(partials, loss, prover)
     return Derivation(loss, partials, form, options or {}, real_domain(loss.expr))
+
+
+MATRIX_SECONDS = 10.0  # backpropagation in matrix form and the check of its steps
+
+
+def _with_matrix_steps(partials: tuple, loss: Loss, prover: Prover) -> tuple:
+    """Each partial by an element of a vector or matrix (w_k) with the backpropagation in
+    matrix form that reaches it, when its gradient's element equals the partial derivative
+    (proved or checked); the others as they are."""
+    arrays = {m.name: m for m in loss.in_matrices.atoms(sympy.MatrixSymbol)}
+    wanted = [
+        arrays[p.var.base.label.name]
+        for p in partials
+        if isinstance(p.var, sympy.Indexed) and p.var.base.label.name in arrays
+    ]
+    if not wanted:
+        return partials
+    found = attempt(
+        lambda: matrix_derivation(loss.in_matrices, wanted, derivative), None, MATRIX_SECONDS
+    )
+    if found is None:
+        return partials
+    done = []
+    for p in partials:
+        matrix = arrays.get(p.var.base.label.name) if isinstance(p.var, sympy.Indexed) else None
+        gradient = found.gradients.get(matrix)
+        if gradient is None or p.formula is None:
+            done.append(p)
+            continue
+        element = attempt(lambda g=gradient, v=p.var: element_of(g, v), None)
+        verdict = FAILED if element is None else prover.equal(element, p.formula, loss.expr)
+        if verdict == FAILED or any(s.verified == FAILED for s in found.steps):
+            done.append(p)  # a rule misapplied: the index form stands alone
+            continue
+        steps = tuple(
+            dataclasses.replace(s, verified=verdict) if s.rule == PATHS else s
+            for s in found.steps
+            if s.node.has(matrix)
+        )  # the paths' sum holds when the result equals the derivative by the element
+        done.append(dataclasses.replace(p, matrix_steps=steps, matrix_steps_verified=verdict))
+    return tuple(done)
 
 
 def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:

@@ -68,6 +68,7 @@ class Loss:
     shapes: dict[str, tuple] = field(default_factory=dict)
     restated: tuple[sympy.Expr, ...] = ()
     top: sympy.Expr | None = None
+    in_matrices: sympy.Expr | None = None  # with shapes: the loss as matrix expressions (Xw − y)
 
     @property
     def loss_symbol(self) -> sympy.Symbol:
@@ -195,6 +196,8 @@ class Partial:
     compared: str | None = None  # with definitions: the result in the inputs against SymPy's
     matrix: sympy.Expr | None = None  # by an element w_k: the same as a matrix expression
     matrix_verified: str = UNVERIFIED
+    matrix_steps: tuple = ()  # backpropagation in matrix form (``derive.matrix_backprop``)
+    matrix_steps_verified: str = UNVERIFIED  # their result against the index form
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -71,6 +71,16 @@ def test_numbers_too_large_for_thirty_digits_are_looked_at_closer(a, b, expected
     assert numerically_equal(a, b, domain=sympy.log(x)) is expected
 
 
+def test_written_out_free_indices_differ_so_a_transpose_is_caught():
+    """∂/∂W_kl written as A_lk where A_kl is right: equal only where k = l."""
+    A, B = sympy.IndexedBase("A", real=True), sympy.IndexedBase("B", real=True)
+    k, l_, i, j = sympy.symbols("k l i j", integer=True)
+    n = sympy.Symbol("n", integer=True, positive=True)
+    loss = sympy.Sum(A[i, j] * B[j, i], (i, 1, n), (j, 1, n))
+    assert numerically_equal(A[k, l_], A[l_, k], domain=loss) is False
+    assert numerically_equal(A[l_, k], A[l_, k], domain=loss) is True
+
+
 def test_numeric_check_with_unknown_functions():
     assert numerically_equal(sympy.Derivative(m(x), x) * 2, 2 * sympy.Derivative(m(x), x))
     assert numerically_equal(sympy.Derivative(m(x), x), m(x)) is False

@@ -38,9 +38,8 @@ def render(d: Derivation) -> str:
         body.append('<section class="partial">')
         body.append(f"<div>{chain}</div>")
         body.append(f"<div>{_display(latex.result_equation(d, p))}</div>")
-        for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
-            if extra is not None:
-                body.append(f"<p>{extra.render(math, html.escape)}</p>")
+        for extra in layout.after_result(d, p):
+            body.append(f"<p>{extra.render(math, html.escape)}</p>")
         for kink in p.kinks:
             body.append(f"<p>{layout.kink_sentence(kink).render(math, html.escape)}</p>")
         body.append(f"<p><em>{html.escape(layout.verification_summary(p))}</em></p>")

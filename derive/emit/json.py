@@ -66,6 +66,22 @@ def _partial(d: Derivation, p: Partial) -> dict:
             if p.matrix is not None
             else {}
         ),  # fmt: skip
+        **(
+            {
+                "matrix_steps": [
+                    {
+                        "node": latex.math(d, s.node),
+                        "gradient": latex.math(d, s.gradient),
+                        "sympy": _sympy(s.gradient),
+                        "rule": s.rule,
+                        "verified": s.verified or "unverified",
+                    }
+                    for s in p.matrix_steps
+                ]
+            }
+            if p.matrix_steps
+            else {}
+        ),  # fmt: skip
         "kinks": [_kink(k) for k in p.kinks],
         "cases": [
             {"where": _sympy(c.where), "value": _sympy(c.value), "verified": c.verified}

@@ -116,9 +116,8 @@ def partial_block(d: Derivation, p: Partial) -> list[str]:
     out = [r"\begin{align*}", " \\\\\n".join(aligned_rows(d, p)), r"\end{align*}"]
     if p.cases:
         out += [r"\[", result_equation(d, p), r"\]"]
-    for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
-        if extra is not None:
-            out.append(sentence(d, extra) + "\n")
+    for extra in layout.after_result(d, p):
+        out.append(sentence(d, extra) + "\n")
     for kink in p.kinks:
         out.append(sentence(d, layout.kink_sentence(kink)) + "\n")
     out.append(prose(layout.verification_summary(p)) + "\n")

@@ -15,6 +15,7 @@ import sympy
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.deadline import check
+from derive.matrix_backprop import GradientOf
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
 
 _RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
@@ -293,6 +294,41 @@ def matrix_sentence(partial: Partial) -> Sentence | None:
     return Sentence(
         ("In matrix form, in the shape of ", name, ": ", partial.matrix, f"{how}{functions}.")
     )
+
+
+def matrix_step_sentences(derivation: Derivation, partial: Partial) -> list[Sentence]:
+    """Backpropagation in matrix form: a heading, then ∂L/∂(node) = its gradient (rule) from
+    the loss down, each gradient in the shape of its node; [] when there is none."""
+    if not partial.matrix_steps:
+        return []
+    loss = derivation.loss.loss_symbol
+    how = "proved" if partial.matrix_steps_verified == PROVED else "checked numerically"
+    found = [
+        Sentence(
+            (
+                "Backpropagation in matrix form, each gradient in the shape of its node (each "
+                "rule checked written out at small sizes; the result equals the derivative by "
+                f"the element, {how}):",
+            )
+        )
+    ]
+    for step in partial.matrix_steps:
+        checked = "" if step.verified in (CHECKED, PROVED) else ", not checked"
+        found.append(
+            Sentence(
+                (GradientOf(loss, step.node), " = ", step.gradient, f" ({step.rule}{checked})")
+            )
+        )
+    return found
+
+
+def after_result(derivation: Derivation, partial: Partial) -> list[Sentence]:
+    """The sentences after a partial derivative's result: the upstream gradients, the
+    backpropagation in matrix form and the result in matrix form, those there are."""
+    found = [upstream_sentence(derivation, partial)]
+    found += matrix_step_sentences(derivation, partial)
+    found.append(matrix_sentence(partial))
+    return [s for s in found if s is not None]
 
 
 def definitions_sentence(derivation: Derivation) -> Sentence:

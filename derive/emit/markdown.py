@@ -31,9 +31,8 @@ def render(d: Derivation) -> str:
         out.append(" \\\\\n".join(latex.aligned_rows(d, p)))
         out += [r"\end{aligned}", "$$", ""]
         out += ["$$", latex.result_equation(d, p), "$$", ""]
-        for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
-            if extra is not None:
-                out.append(extra.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")
+        for extra in layout.after_result(d, p):
+            out.append(extra.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")
         for kink in p.kinks:
             sentence = layout.kink_sentence(kink)
             out.append(sentence.render(lambda e: f"${latex.math(d, e)}$", _escape) + "\n")

@@ -86,9 +86,8 @@ def render(d: Derivation) -> str:
         out += chain(d, p)
         out.append("")
         out += result(d, p)
-        for extra in (layout.upstream_sentence(d, p), layout.matrix_sentence(p)):
-            if extra is not None:
-                out.append(extra.render(lambda e: math(d, e)))
+        for extra in layout.after_result(d, p):
+            out.append(extra.render(lambda e: math(d, e)))
         for kink in p.kinks:
             out.append(layout.kink_sentence(kink).render(lambda e: math(d, e)))
         out.append(layout.verification_summary(p))

@@ -72,6 +72,35 @@ class NotesLatexPrinter(LatexPrinter):
     def _print_MatrixSymbol(self, expr):
         return self._print_Symbol(expr)
 
+    def _print_MatAdd(self, expr):
+        text = ""
+        printed_terms = sorted((self._print(t) for t in expr.args), key=lambda p: p[:1] == "-")
+        for printed in printed_terms:
+            if not text:
+                text = printed
+            elif printed.startswith("-"):
+                text += f" - {printed[1:].lstrip()}"
+            else:
+                text += f" + {printed}"
+        return text
+
+    def _print_MatrixElement(self, expr):
+        if expr.parent.shape == (1, 1):  # uᵀv: the number it is
+            return rf"\left({self._print(expr.parent)}\right)"
+        return super()._print_MatrixElement(expr)
+
+    def _print_NormSquared(self, expr):
+        return rf"\left\|{self._print(expr.args[0])}\right\|^{{2}}"
+
+    def _print_OneNorm(self, expr):
+        return rf"\left\|{self._print(expr.args[0])}\right\|_{{1}}"
+
+    def _print_Trace(self, expr):
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+
+    def _print_Identity(self, expr):
+        return "I"
+
     def _print_OneMatrix(self, expr):
         row = expr.shape[0] == 1 and expr.shape[1] != 1
         return r"\mathbf{1}^{T}" if row else r"\mathbf{1}"

@@ -76,6 +76,23 @@ class NotesTextPrinter(StrPrinter):
     def _print_OneMatrix(self, expr):
         return "𝟏ᵀ" if expr.shape[0] == 1 and expr.shape[1] != 1 else "𝟏"
 
+    def _print_MatrixElement(self, expr):
+        if expr.parent.shape == (1, 1):  # uᵀv: the number it is
+            return f"({self._print(expr.parent)})"
+        return super()._print_MatrixElement(expr)
+
+    def _print_NormSquared(self, expr):
+        return f"‖{self._print(expr.args[0])}‖²"
+
+    def _print_OneNorm(self, expr):
+        return f"‖{self._print(expr.args[0])}‖₁"
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_Identity(self, expr):
+        return "I"
+
     def _print_ElementwiseApplyFunction(self, expr):
         return self._print(expr.function.expr.xreplace({expr.function.variables[0]: expr.expr}))
 

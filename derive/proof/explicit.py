@@ -22,12 +22,16 @@ def has_arrays(*exprs: sympy.Basic | None) -> bool:
 
 
 def written_out(exprs: Sequence[sympy.Basic], size: int) -> list[sympy.Basic]:
-    """``exprs`` with every bound (N) at ``size``, every free index (k) at 2, every sum
-    written out and every element x[i] a real scalar symbol, the same in all of them."""
+    """``exprs`` with every bound (N) at ``size``, the free indices (k, l) at different
+    elements (2, 1, 3, …: W_kl and W_lk must not meet at k = l), every sum written out and
+    every element x[i] a real scalar symbol, the same in all of them."""
     integers: set[sympy.Symbol] = set()
     for expr in exprs:
         integers |= {s for s in expr.free_symbols if isinstance(s, sympy.Symbol) and s.is_integer}
-    values = {s: size if s.is_positive else min(ELEMENT, size) for s in integers}
+    values = {s: size for s in integers if s.is_positive}
+    free = sorted((s for s in integers if not s.is_positive), key=str)
+    for n, index in enumerate(free):
+        values[index] = min((ELEMENT, 1, *range(3, len(free) + 2))[n], size)
     out = []
     for expr in exprs:
         expr = expr.xreplace(values)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import sympy
 from sympy.matrices.expressions.hadamard import HadamardProduct
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive import notation
+from rules.matrices import NormSquared, OneNorm
 from rules.sums import in_index_form
 
 DEFAULT_LENGTH = "d"  # the length of a bold vector whose shape is not declared
@@ -118,7 +120,7 @@ class ArrayReading:
                 group,
             )
         if left.shape[1] == 1:
-            return (left.T * right)[0, 0]
+            return self.as_number_if_1x1(left.T * right, [])
         return self.trace(left.T * right, group)
 
     def elementwise_product(self, parts: list, items: list) -> sympy.Expr:
@@ -144,6 +146,8 @@ class ArrayReading:
         rows, cols = value.shape
         if cols != 1:
             self.fail(f"the norm of {describe(value)} is not supported: write its sum", group)
+        if self.in_matrices:
+            return OneNorm(value) if kind == "1" else sympy.sqrt(NormSquared(value))
         i = sympy.Dummy("i", integer=True)
         element = value[i, 0]
         if kind == "1":
@@ -159,7 +163,9 @@ class ArrayReading:
             self.fail(
                 problem, col=items[0].col if items else 0, end=items[-1].end if items else None
             )
-        return value[0, 0] if value.shape == (1, 1) else value
+        if value.shape != (1, 1):
+            return value
+        return MatrixElement(value, 0, 0) if self.in_matrices else value[0, 0]
 
     def trace(self, value, head) -> sympy.Expr:
         """tr(A) = Σᵢ Aᵢᵢ of a square matrix."""
@@ -171,6 +177,8 @@ class ArrayReading:
             problem = f"the trace of a {_shape_text(value)} matrix: it must be square"
         if problem is not None:
             self.fail(problem, head)
+        if self.in_matrices:
+            return sympy.Trace(value)
         i = sympy.Dummy("i", integer=True)
         return sympy.Sum(value[i, i], (i, 0, rows - 1))
 
@@ -193,7 +201,9 @@ class ArrayReading:
                     col=0,
                     end=source_end,
                 )
-            value = value[0, 0]
+            value = MatrixElement(value, 0, 0) if self.in_matrices else value[0, 0]
+        if self.in_matrices:
+            return value
         try:
             return in_index_form(value)
         except (TypeError, ValueError, NotImplementedError):  # log(w) of a vector w, say

@@ -13,6 +13,8 @@ Every error is a ``ParseError`` with a message and the column of the offending t
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 from sympy.core.function import AppliedUndef
 
@@ -122,7 +124,12 @@ def parse_loss(
     if where or definition_lines(source):
         read = _reading(log_base, shapes)
         return read_chain(source, where, tuple(functions), log_base, read)
-    return _read_one(source, tuple(functions), log_base, shapes)
+    loss = _read_one(source, tuple(functions), log_base, shapes)
+    if loss.expr.has(sympy.Indexed):  # read with vectors or matrices, perhaps
+        in_matrices = read_in_matrices(source, functions, log_base, shapes)
+        if in_matrices is not None:
+            loss = dataclasses.replace(loss, in_matrices=in_matrices)
+    return loss
 
 
 def _reading(log_base: str, shapes=None):
@@ -161,6 +168,26 @@ def _read_one(source: str, functions: tuple[str, ...], log_base: str, shapes=Non
         frozenset(f.xreplace(whole) for f in reader.fractions),
         restated=tuple(restated),
     )
+
+
+def read_in_matrices(source: str, functions=(), log_base: str = "e", shapes=None):
+    """The loss as a number made of matrix expressions (Xw − y, ‖·‖², tr, σ of each
+    element), for backpropagation in matrix form; None when it has none, or sums over an
+    index, or cannot be read so."""
+    source = normalise_unicode(_strip_math_delimiters(source))
+    if definition_lines(source):
+        return None
+    try:
+        reader = Reader(source, tuple(functions), log_base, shapes=shapes)
+        reader.in_matrices = True
+        tree = read_tree(source)
+        _, items, _ = reader.split_definition(_unwrapped(strip_punctuation(tree.items)))
+        value = reader.number_from(reader.expression(items, tree.col, tree.end), tree.end)
+    except (ParseError, RecursionError, TypeError, ValueError):
+        return None
+    if not value.has(sympy.MatrixSymbol) or value.has(sympy.Sum, sympy.Indexed):
+        return None
+    return value
 
 
 def _letter_word(items: list) -> list:

@@ -17,6 +17,7 @@ class ReaderState:
     def __init__(self, source: str, functions, log_base: str, context=None, shapes=None):
         """``shapes``: each vector's or matrix's dimensions by name (``derive.read.arrays``)."""
         self.source = source
+        self.in_matrices = False  # keep wᵀx, ‖v‖², tr A whole (``read_in_matrices``)
         try:
             self.shapes = parsed_shapes(shapes)  # each declared name's dimensions
         except ValueError as error:

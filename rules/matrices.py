@@ -1,0 +1,191 @@
+"""Backpropagation rules for matrix expressions: given G = ∂L/∂P for a node P, the gradient
+∂L/∂C of each child C, in C's shape (the layout convention: the gradient of a scalar by an
+n × d matrix is n × d). One small function per node type, in a registry, as autograd's
+``defvjp``; ``derive.matrix_backprop`` walks the loss with them.
+
+A 1 × 1 node (uᵀv) carries its gradient as a number g. Each rule's docstring is its formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from derive.errors import DeriveError
+
+
+class NormSquared(sympy.Function):
+    """‖v‖² = vᵀv of a vector v, kept whole while the loss is read in matrix form."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, v):
+        if isinstance(v, sympy.MatrixBase):  # written out: the sum of the squares
+            return sum((e**2 for e in v), sympy.S.Zero)
+        return None
+
+
+class OneNorm(sympy.Function):
+    """‖v‖₁ = Σᵢ |vᵢ| of a vector v, kept whole while the loss is read in matrix form."""
+
+    nargs = 1
+    is_real = True
+
+    @classmethod
+    def eval(cls, v):
+        if isinstance(v, sympy.MatrixBase):
+            return sum((abs(e) for e in v), sympy.S.Zero)
+        return None
+
+
+class NotMatrixRule(DeriveError):
+    """No matrix rule applies to a node (a scalar factor that depends on the variable)."""
+
+
+@dataclass(frozen=True)
+class MatrixRule:
+    name: str
+    children: Callable  # (node, G) -> [(child, ∂L/∂child)]
+
+
+MATRIX_RULES: dict[type, MatrixRule] = {}
+
+
+def matrix_rule(head: type, name: str):
+    """Register ``function(node, G)`` as the rule for nodes of type ``head``."""
+
+    def register(function):
+        MATRIX_RULES[head] = MatrixRule(name, function)
+        return function
+
+    return register
+
+
+def is_matrix(expr) -> bool:
+    return isinstance(expr, sympy.MatrixExpr)
+
+
+def _product(*factors) -> sympy.Expr:
+    """The product of numbers and matrices, the numbers in front; 1 × 1 gradients are numbers."""
+    numbers = sympy.Mul(*(f for f in factors if not is_matrix(f)))
+    matrices = [f for f in factors if is_matrix(f)]
+    if not matrices:
+        return numbers
+    if numbers == 1 and len(matrices) == 1:
+        return matrices[0]
+    return sympy.MatMul(numbers, *matrices).doit(deep=False)  # 2·Xᵀ·(Xw − y), kept whole
+
+
+def scaled(number: sympy.Expr, matrix: sympy.Expr) -> sympy.Expr:
+    """number·matrix as written, 2(Xw − y), not distributed into −2y + 2Xw."""
+    return matrix if number == 1 else sympy.MatMul(number, matrix, evaluate=False)
+
+
+def _constant(number: sympy.Expr) -> sympy.Expr:
+    if number.has(sympy.MatrixSymbol):
+        raise NotMatrixRule(f"a number that depends on a matrix multiplies a matrix: {number}")
+    return number
+
+
+@matrix_rule(sympy.MatAdd, "sum")
+def sum_rule(node, G):
+    """∂L/∂A = ∂L/∂B = G for P = A + B"""
+    return [(term, G) for term in node.args]
+
+
+@matrix_rule(sympy.MatMul, "matrix product")
+def product_rule(node, G):
+    """∂L/∂A = c·G·Bᵀ and ∂L/∂B = c·Aᵀ·G for P = c·A·B (more factors alike)"""
+    c = _constant(sympy.Mul(*(a for a in node.args if not is_matrix(a))))
+    factors = [a for a in node.args if is_matrix(a)]
+    found = []
+    for k, factor in enumerate(factors):
+        left = [f.T for f in reversed(factors[:k])]
+        right = [f.T for f in reversed(factors[k + 1 :])]
+        found.append((factor, _product(c, *left, G, *right)))
+    return found
+
+
+@matrix_rule(sympy.Transpose, "transpose")
+def transpose_rule(node, G):
+    """∂L/∂A = Gᵀ for P = Aᵀ"""
+    return [(node.arg, transposed(G))]
+
+
+def transposed(G: sympy.Expr) -> sympy.Expr:
+    """Gᵀ, the numbers in it left alone: SymPy's transpose writes out (wᵀx)₁₁ as a sum."""
+    if not is_matrix(G):
+        return G
+    if isinstance(G, sympy.MatAdd):
+        return sympy.MatAdd(*(transposed(t) for t in G.args))
+    if isinstance(G, sympy.MatMul):
+        numbers = [a for a in G.args if not is_matrix(a)]
+        matrices = [transposed(a) for a in reversed(G.args) if is_matrix(a)]
+        return _product(*numbers, *matrices)
+    return sympy.Transpose(G).doit(deep=False)
+
+
+@matrix_rule(HadamardProduct, "Hadamard product")
+def hadamard_rule(node, G):
+    """∂L/∂A = G ∘ B and ∂L/∂B = G ∘ A for P = A ∘ B"""
+    found = []
+    for k, factor in enumerate(node.args):
+        others = [*node.args[:k], *node.args[k + 1 :]]
+        found.append((factor, HadamardProduct(G, *others).doit(deep=False)))
+    return found
+
+
+@matrix_rule(HadamardPower, "elementwise power")
+def hadamard_power_rule(node, G):
+    """∂L/∂A = p·G ∘ A^∘(p−1) for P = A^∘p"""
+    base, p = node.args
+    slope = HadamardProduct(G, HadamardPower(base, p - 1)).doit(deep=False)
+    return [(base, scaled(_constant(p), slope))]
+
+
+def elementwise_rule(derivative: Callable):
+    """∂L/∂A = G ∘ f′(A) for P = f(A) applied to each element; ``derivative(expr, t)`` is
+    the scalar derivative (derive's rules, with their conventions at kinks)."""
+
+    def rule(node, G):
+        t = sympy.Dummy("t", real=True)
+        slope = sympy.Lambda(t, derivative(node.function(t), t))
+        return [(node.expr, HadamardProduct(G, node.expr.applyfunc(slope)).doit(deep=False))]
+
+    return rule
+
+
+ELEMENTWISE = "elementwise function"
+
+
+@matrix_rule(MatrixElement, "a 1-by-1 product is a number")
+def element_rule(node, g):
+    """∂L/∂P = g for the number P₁₁ of a 1 × 1 product P"""
+    return [(node.parent, g)]
+
+
+@matrix_rule(sympy.Trace, "trace")
+def trace_rule(node, g):
+    """∂L/∂A = g·I for tr(A)"""
+    return [(node.arg, scaled(g, sympy.Identity(node.arg.rows)))]
+
+
+@matrix_rule(NormSquared, "squared norm")
+def norm_squared_rule(node, g):
+    """∂L/∂v = 2g·v for ‖v‖² = vᵀv"""
+    return [(node.args[0], scaled(2 * g, node.args[0]))]
+
+
+@matrix_rule(OneNorm, "1-norm")
+def one_norm_rule(node, g):
+    """∂L/∂v = g·sign(v) for ‖v‖₁ (sign(0) = 0)"""
+    return [(node.args[0], scaled(g, node.args[0].applyfunc(sympy.sign)))]
+
+
+LEAVES = (MatrixElement, sympy.Trace, NormSquared, OneNorm)  # numbers made of matrices

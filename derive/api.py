@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Iterable
 
 import sympy
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive import printing
 from derive.chain import Chain
@@ -229,7 +230,7 @@ def _with_matrix_steps(partials: tuple, loss: Loss, prover: Prover) -> tuple:
             done.append(p)  # a rule misapplied: the index form stands alone
             continue
         steps = tuple(
-            dataclasses.replace(s, verified=verdict) if s.rule == PATHS else s
+            _named(dataclasses.replace(s, verified=verdict) if s.rule == PATHS else s, loss)
             for s in found.steps
             if s.node.has(matrix)
         )  # the paths' sum holds when the result equals the derivative by the element
@@ -328,6 +329,17 @@ def derive_partial(
     matrix, matrix_verdict = _matrix_form(simpler, var, loss, prover)
     return Partial(
         var, step, result, kinks, cases, verdict, simpler, named, compared, matrix, matrix_verdict
+    )
+
+
+def _named(step, loss: Loss):
+    """A step with each defined number in its name (∂J/∂s, not ∂J/∂(uᵀσ(Wx + b)))."""
+    if not loss.matrix_names:
+        return step
+    names = dict(loss.matrix_names)
+    names.update({v.parent: n for v, n in loss.matrix_names if isinstance(v, MatrixElement)})
+    return dataclasses.replace(
+        step, node=step.node.xreplace(names), gradient=step.gradient.xreplace(names)
     )
 
 

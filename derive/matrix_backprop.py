@@ -42,13 +42,13 @@ class GradientOf(sympy.Expr):
     def _sympystr(self, printer):
         loss, node = self.args
         shown = printer._print(node)
-        shown = shown if isinstance(node, sympy.MatrixSymbol) else f"({shown})"
+        shown = shown if isinstance(node, (sympy.MatrixSymbol, sympy.Symbol)) else f"({shown})"
         return f"∂{printer._print(loss)}/∂{shown}"
 
     def _latex(self, printer):
         loss, node = self.args
         shown = printer._print(node)
-        if not isinstance(node, sympy.MatrixSymbol):
+        if not isinstance(node, (sympy.MatrixSymbol, sympy.Symbol)):
             shown = rf"\left({shown}\right)"
         return rf"\frac{{\partial {printer._print(loss)}}}{{\partial {shown}}}"
 

@@ -69,6 +69,7 @@ class Loss:
     restated: tuple[sympy.Expr, ...] = ()
     top: sympy.Expr | None = None
     in_matrices: sympy.Expr | None = None  # with shapes: the loss as matrix expressions (Xw − y)
+    matrix_names: tuple = ()  # (a definition's value in matrix form, its name): s = uᵀσ(Wx + b)
 
     @property
     def loss_symbol(self) -> sympy.Symbol:

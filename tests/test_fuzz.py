@@ -67,6 +67,20 @@ FOUND = [
         r"\max\{0, \exp(\min(\frac{x_1}{\bar{x}} + \bar{x}, -\sigma(b))) - "
         r"\sigma(\left|\log_2(\frac{b}{beta})\right|)\}",
     ),
+    # max of a vector and a value that is not real, each element built without a guard
+    # (the campaign at a98bf5d, 3 crashes in 26,600 inputs, all in reading)
+    (
+        "max-of-a-vector-and-a-complex-value",
+        r"\sin(\min(-\max(\max\{0, b - \lambda\}, \tanh(\mathbf{w})), \log(-1) + \tan(10)))",
+    ),
+    # √(Σᵢ −1) compared in a max once the bound N became a whole number
+    (
+        "bound-made-whole-in-a-max",
+        r"\begin{cases} \tanh(\max(\sqrt{\sum_i (-1)}, \mathbf{1}[w_{12} > y] + \pi, 0)) & x > 0"
+        r" \\ \lambda & \text{otherwise} \end{cases}",
+    ),
+    # latex2sympy2_extended's error for an empty fragment (\mathbf{} in a norm) had no column
+    ("empty-fragment", r"\log(-\max\{0,+ 10 - \|\mathbf{}\|^2\} \cdot \text{lr})"),
     # max(…)^(e¹⁰⁰ − 1) against SymPy's max(…)^(e¹⁰⁰)/max(…) at 30 digits: counted wrong, but
     # the exponent's last digit was worth 10¹³ in the power (the campaign at a98bf5d)
     (

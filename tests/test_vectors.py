@@ -316,6 +316,19 @@ def test_cs224n_window_classifier_gradients_are_the_hand_derived_ones():
     )
     assert all(p.verified in ("proved", "checked") for p in derivation.partials)
     assert all(p.matrix is not None for p in derivation.partials)  # δ xᵀ and the like
+    # backpropagation in matrix form through the definitions, s and s_c by their names
+    by_w = derivation.partials[0]
+    assert [s.rule for s in by_w.matrix_steps][:5] == [
+        "a 1-by-1 product is a number",
+        "matrix product",
+        "elementwise function",
+        "sum",
+        "matrix product",
+    ]
+    assert all(s.verified in ("proved", "checked") for p in derivation.partials
+               for s in p.matrix_steps)  # fmt: skip
+    text = derivation.text(timeout=300)
+    assert "∂J/∂s = −H(s_c + 1 − s)" in text and "∂J/∂s_c = H(s_c + 1 − s)" in text
     module = compile_module(derivation.code())
     rng = np.random.default_rng(9)
     for _ in range(5):

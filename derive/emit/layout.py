@@ -280,20 +280,21 @@ def upstream_sentence(derivation: Derivation, partial: Partial) -> Sentence | No
 def matrix_sentence(partial: Partial) -> Sentence | None:
     """ "In matrix form (the shape of w): 2Xᵀ(Xw − y)." for a derivative by an element, or
     None. A function of a vector in it applies to each element."""
-    if partial.matrix is None:
+    if partial.matrix is None and not partial.matrix_steps:
         return None
     var = partial.var
     rows, cols = (var.indices[0], 1) if len(var.indices) == 1 else var.indices
     name = sympy.MatrixSymbol(var.base.label.name, rows, cols)
-    how = "" if partial.matrix_verified == PROVED else " (checked numerically)"
+    matrix, verdict = partial.matrix, partial.matrix_verified
+    if partial.matrix_steps:  # the backpropagation's own result, in the definitions' names
+        matrix, verdict = partial.matrix_steps[-1].gradient, partial.matrix_steps_verified
+    how = "" if verdict == PROVED else " (checked numerically)"
     functions = (
         " (a function of a vector applies to each element)"
-        if partial.matrix.has(ElementwiseApplyFunction)
+        if matrix.has(ElementwiseApplyFunction)
         else ""
     )
-    return Sentence(
-        ("In matrix form, in the shape of ", name, ": ", partial.matrix, f"{how}{functions}.")
-    )
+    return Sentence(("In matrix form, in the shape of ", name, ": ", matrix, f"{how}{functions}."))
 
 
 def matrix_step_sentences(derivation: Derivation, partial: Partial) -> list[Sentence]:
@@ -302,13 +303,12 @@ def matrix_step_sentences(derivation: Derivation, partial: Partial) -> list[Sent
     if not partial.matrix_steps:
         return []
     loss = derivation.loss.loss_symbol
-    how = "proved" if partial.matrix_steps_verified == PROVED else "checked numerically"
+    how = "proved" if partial.matrix_steps_verified == PROVED else "checked"
     found = [
         Sentence(
             (
-                "Backpropagation in matrix form, each gradient in the shape of its node (each "
-                "rule checked written out at small sizes; the result equals the derivative by "
-                f"the element, {how}):",
+                "Backpropagation in matrix form (steps checked at small sizes; result "
+                f"{how} equal to the index form):",
             )
         )
     ]

@@ -104,7 +104,10 @@ class ArrayReading:
         def applied(t):
             return entry.build(*args[:position], t, *args[position + 1 :])
 
-        return array.applyfunc(applied)
+        try:
+            return array.applyfunc(applied)
+        except (ValueError, TypeError) as error:  # max(tanh(w), log(−1)): not comparable
+            self.fail(f"{self._text(head)} cannot be formed here: {error}", head)
 
     def inner(self, left, right, group) -> sympy.Expr:
         """⟨u, v⟩ = uᵀv = Σᵢ uᵢvᵢ of two vectors, Σᵢⱼ AᵢⱼBᵢⱼ of two matrices of one shape."""

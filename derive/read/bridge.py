@@ -68,7 +68,7 @@ class BridgeReading:
             column = _caret_column(str(error))
             col = (
                 fragment.origins[min(column, len(fragment.origins) - 1)]
-                if column is not None
+                if column is not None and fragment.origins
                 else None
             )
             self.fail("cannot read this", col=col)

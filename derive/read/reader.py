@@ -123,7 +123,13 @@ def parse_loss(
     where = tuple(normalise_unicode(_strip_math_delimiters(text)) for text in where)
     if where or definition_lines(source):
         read = _reading(log_base, shapes)
-        return read_chain(source, where, tuple(functions), log_base, read)
+        loss = read_chain(source, where, tuple(functions), log_base, read)
+        if loss.expr.has(sympy.Indexed):
+            found = _chain_in_matrices(loss, functions, log_base, shapes)
+            if found is not None:
+                in_matrices, names = found
+                loss = dataclasses.replace(loss, in_matrices=in_matrices, matrix_names=names)
+        return loss
     loss = _read_one(source, tuple(functions), log_base, shapes)
     if loss.expr.has(sympy.Indexed):  # read with vectors or matrices, perhaps
         in_matrices = read_in_matrices(source, functions, log_base, shapes)
@@ -155,7 +161,10 @@ def _read_one(source: str, functions: tuple[str, ...], log_base: str, shapes=Non
         raise ParseError("the expression is nested too deeply", source, 0) from None
     reader.check_indices()
     whole = {s: bound_symbol(s.name) for s in reader.bounds}  # N counts terms: an integer
-    expr, *restated = (value.xreplace(whole) for value in (expr, *restated))
+    try:
+        expr, *restated = (value.xreplace(whole) for value in (expr, *restated))
+    except (ValueError, TypeError) as error:  # max(√(Σᵢ −1), …) once N is a whole number
+        raise ParseError(f"the loss cannot be formed: {error}", source, 0) from None
     for value in (expr, *restated):
         _check_supported(value, source)
         refuse_name_used_twice(value, source)
@@ -188,6 +197,27 @@ def read_in_matrices(source: str, functions=(), log_base: str = "e", shapes=None
     if not value.has(sympy.MatrixSymbol) or value.has(sympy.Sum, sympy.Indexed):
         return None
     return value
+
+
+def _chain_in_matrices(loss: Loss, functions, log_base: str, shapes):
+    """The loss of a chain in matrix form, each definition read in matrix form and put in
+    (J = max(0, 1 − s + s_c) with s = uᵀσ(Wx + b): one expression for backpropagation), and
+    each definition's value in matrix form with its name (s); None when the loss itself, or a
+    defined function, has arrays or parameters."""
+    if loss.top is None or loss.top.has(sympy.Indexed, sympy.Sum):
+        return None
+    if any(d.parameters or not isinstance(d.name, sympy.Symbol) for d in loss.definitions):
+        return None
+    expr, names = loss.top, []
+    for definition in reversed(loss.definitions):  # each uses only those before it
+        value = definition.expr
+        if value.has(sympy.Indexed, sympy.Sum):
+            value = read_in_matrices(definition.source, functions, log_base, shapes)
+            if value is None:
+                return None
+            names.append((value, definition.name))
+        expr = expr.xreplace({definition.name: value})
+    return (expr, tuple(names)) if expr.has(sympy.MatrixSymbol) else None
 
 
 def _letter_word(items: list) -> list:

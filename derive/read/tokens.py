@@ -265,6 +265,8 @@ def _read_command(source: str, i: int, tokens: list[Token]) -> int:
             arg, after = _single_token_argument(source, end)
         if after == end:
             _fail(f"\\{name} needs a braced argument, as in \\{name}{{x}}", source, i, end - i)
+        if not arg.strip() and name not in ("text", "mbox", "textrm", "mathrm"):
+            _fail(f"\\{name}{{}} is empty: write a name in it", source, i, after - i)
         tokens.append(Token("font", "\\" + name, i, after, arg.strip()))
         return after
     elif name in ("begin", "end"):

@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Iterable
 
 import sympy
-from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive import printing
 from derive.chain import Chain
@@ -21,15 +20,13 @@ from derive.deadline import attempt, watched
 from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
-from derive.matrix_backprop import PATHS, matrix_derivation
 from derive.model import FAILED, PROVED, UNVERIFIED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.domain import real_domain
 from derive.proof.equality import real_somewhere, too_large_to_simplify
-from derive.proof.explicit import array_shapes
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
-from derive.proof.matrix_form import element_of, matrix_form
+from derive.proof.matrix_steps import table_matrix_form, with_matrix_steps
 from derive.proof.prover import Budget, Prover, weakest
 from derive.read import parse_loss as read_loss
 from derive.read import parse_name
@@ -193,60 +190,21 @@ def derivation_of(
         derive_partial(loss, var, form, differentiator, prover, chain) for var in variables
     )
     if loss.in_matrices is not None:
-        partials = _with_matrix_steps(partials, loss, prover)
+        partials = with_matrix_steps(partials, loss, prover)
     return Derivation(loss, partials, form, options or {}, real_domain(loss.expr))
-
-
-MATRIX_SECONDS = 10.0  # backpropagation in matrix form and the check of its steps
-
-
-def _with_matrix_steps(partials: tuple, loss: Loss, prover: Prover) -> tuple:
-    """Each partial by an element of a vector or matrix (w_k) with the backpropagation in
-    matrix form that reaches it, when its gradient's element equals the partial derivative
-    (proved or checked); the others as they are."""
-    arrays = {m.name: m for m in loss.in_matrices.atoms(sympy.MatrixSymbol)}
-    wanted = [
-        arrays[p.var.base.label.name]
-        for p in partials
-        if isinstance(p.var, sympy.Indexed) and p.var.base.label.name in arrays
-    ]
-    if not wanted:
-        return partials
-    found = attempt(
-        lambda: matrix_derivation(loss.in_matrices, wanted, derivative), None, MATRIX_SECONDS
-    )
-    if found is None:
-        return partials
-    done = []
-    for p in partials:
-        matrix = arrays.get(p.var.base.label.name) if isinstance(p.var, sympy.Indexed) else None
-        gradient = found.gradients.get(matrix)
-        if gradient is None or p.formula is None:
-            done.append(p)
-            continue
-        element = attempt(lambda g=gradient, v=p.var: element_of(g, v), None)
-        verdict = FAILED if element is None else prover.equal(element, p.formula, loss.expr)
-        if verdict == FAILED or any(s.verified == FAILED for s in found.steps):
-            done.append(p)  # a rule misapplied: the index form stands alone
-            continue
-        steps = tuple(
-            _named(dataclasses.replace(s, verified=verdict) if s.rule == PATHS else s, loss)
-            for s in found.steps
-            if s.node.has(matrix)
-        )  # the paths' sum holds when the result equals the derivative by the element
-        done.append(dataclasses.replace(p, matrix_steps=steps, matrix_steps_verified=verdict))
-    return tuple(done)
 
 
 def resolve_variables(loss: Loss, wrt) -> list[sympy.Symbol]:
     """The symbols to differentiate by: those named in ``wrt`` (in order), or all of them."""
     if wrt is None or (not isinstance(wrt, str) and not list(wrt)):
         if not loss.symbols and loss.expr.atoms(sympy.Indexed):
-            labels = sorted({e.base.label.name for e in loss.expr.atoms(sympy.Indexed)})
+            elements = sorted(loss.expr.atoms(sympy.Indexed), key=lambda e: e.base.label.name)
+            labels = sorted({e.base.label.name for e in elements})
             arrays = [loss.spellings.get(a, a) for a in labels]
+            first = "k" if len(elements[0].indices) == 1 else "{kl}"
             raise DeriveError(
                 f"the loss's variables are elements of arrays ({', '.join(arrays)}); name one "
-                f"with --wrt, as {arrays[0]}_k"
+                f"with --wrt, as {arrays[0]}_{first} (or {arrays[0]} for all of its elements)"
             )
         if not loss.symbols:
             raise DeriveError("the loss has no variables: its derivative is 0 everywhere")
@@ -326,35 +284,12 @@ def derive_partial(
         result = sympy.Piecewise(*((c.value, c.where) for c in cases), (formula, True))
         verdict = weakest(verdict, *(c.verified for c in cases))
     compared = None if chain is None else whole
-    matrix, matrix_verdict = _matrix_form(simpler, var, loss, prover)
+    matrix, matrix_verdict = None, UNVERIFIED
+    if loss.in_matrices is None:  # else backpropagation in matrix form gives it, or this
+        matrix, matrix_verdict = table_matrix_form(simpler, var, loss, prover)
     return Partial(
         var, step, result, kinks, cases, verdict, simpler, named, compared, matrix, matrix_verdict
     )
-
-
-def _named(step, loss: Loss):
-    """A step with each defined number in its name (∂J/∂s, not ∂J/∂(uᵀσ(Wx + b)))."""
-    if not loss.matrix_names:
-        return step
-    names = dict(loss.matrix_names)
-    names.update({v.parent: n for v, n in loss.matrix_names if isinstance(v, MatrixElement)})
-    return dataclasses.replace(
-        step, node=step.node.xreplace(names), gradient=step.gradient.xreplace(names)
-    )
-
-
-def _matrix_form(formula, var, loss: Loss, prover: Prover):
-    """The derivative by an element (w_k) as a matrix expression, when one is found and it
-    agrees with the formula (proved or checked); else (None, UNVERIFIED)."""
-    if not isinstance(var, sympy.Indexed):
-        return None, UNVERIFIED
-    shapes = {base.name: dims for base, dims in array_shapes(loss.expr).items()}
-    matrix = attempt(lambda: matrix_form(formula, var, shapes), None)  # by structure: quick
-    if matrix is None:
-        return None, UNVERIFIED
-    element = attempt(lambda: element_of(matrix, var), None)
-    verdict = FAILED if element is None else prover.equal(element, formula, loss.expr)
-    return (None, UNVERIFIED) if verdict == FAILED else (matrix, verdict)
 
 
 def _never_real(loss: Loss) -> DeriveError:

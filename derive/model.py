@@ -197,7 +197,7 @@ class Partial:
     compared: str | None = None  # with definitions: the result in the inputs against SymPy's
     matrix: sympy.Expr | None = None  # by an element w_k: the same as a matrix expression
     matrix_verified: str = UNVERIFIED
-    matrix_steps: tuple = ()  # backpropagation in matrix form (``derive.matrix_backprop``)
+    matrix_steps: tuple = ()  # backpropagation in matrix form (``derive.proof.matrix_steps``)
     matrix_steps_verified: str = UNVERIFIED  # their result against the index form
 
     @property

@@ -1,7 +1,7 @@
 """Backpropagation rules for matrix expressions: given G = ∂L/∂P for a node P, the gradient
 ∂L/∂C of each child C, in C's shape (the layout convention: the gradient of a scalar by an
 n × d matrix is n × d). One small function per node type, in a registry, as autograd's
-``defvjp``; ``derive.matrix_backprop`` walks the loss with them.
+``defvjp``; ``derive.proof.matrix_steps`` walks the loss with them.
 
 A 1 × 1 node (uᵀv) carries its gradient as a number g. Each rule's docstring is its formula.
 """
@@ -42,6 +42,24 @@ class OneNorm(sympy.Function):
         if isinstance(v, sympy.MatrixBase):
             return sum((abs(e) for e in v), sympy.S.Zero)
         return None
+
+
+class GradientOf(sympy.Expr):
+    """∂L/∂(P) for a matrix expression P, as a step prints it (SymPy's Derivative takes only
+    symbols)."""
+
+    def _sympystr(self, printer):
+        loss, node = self.args
+        shown = printer._print(node)
+        shown = shown if isinstance(node, (sympy.MatrixSymbol, sympy.Symbol)) else f"({shown})"
+        return f"∂{printer._print(loss)}/∂{shown}"
+
+    def _latex(self, printer):
+        loss, node = self.args
+        shown = printer._print(node)
+        if not isinstance(node, (sympy.MatrixSymbol, sympy.Symbol)):
+            shown = rf"\left({shown}\right)"
+        return rf"\frac{{\partial {printer._print(loss)}}}{{\partial {shown}}}"
 
 
 class NotMatrixRule(DeriveError):

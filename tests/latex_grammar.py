@@ -16,6 +16,8 @@ NAMES = [
     r"\lambda", r"\sigma", "m_x(w)", "f(x)", "g(w, x)", "x'", r"\bar{x}", "beta", "x1", "wx",
     r"\mathbf{w}", r"\text{lr}", "e", r"\pi", "x_i", "y_i", "w_i",
     r"\mathbf{w}^\top \mathbf{x}", r"\|\mathbf{w}\|^2", r"\|\mathbf{w} - \mathbf{x}\|_1",
+    r"\langle \mathbf{w}, \mathbf{x} \rangle", r"\|\mathbf{w} \odot \mathbf{x}\|^2",
+    r"\mathbf{x}^\top \log \operatorname{softmax}(\mathbf{w})",
 ]  # fmt: skip
 NUMBERS = ["0", "1", "2", "3", "0.5", "10", r"\frac12", "-1", "100", "1.5"]
 UNARY = [
@@ -25,6 +27,7 @@ UNARY = [
     r"\operatorname{{sgn}}({})", "({})^2", "({})^{{-1}}", r"\log(1 + e^{{{}}})", r"[{}]_+",
     r"\sin^{{-1}}({})", r"\cosh({})", r"-{}", r"e^{{{}}}", r"\operatorname{{sinc}}({})",
     r"\sum_i ({})", r"\frac{{1}}{{N}} \sum_{{i=1}}^{{N}} ({})", r"\sum_{{j=0}}^{{n-1}} x_j {}",
+    r"\|{} \mathbf{{w}} - \mathbf{{x}}\|^2", r"\mathbf{{w}}^\top \sigma({} \mathbf{{x}})",
 ]  # fmt: skip
 BINARY = [
     "{} + {}", "{} - {}", "{} {}", r"{} \cdot {}", r"\frac{{{}}}{{{}}}", "({})^{{{}}}",

@@ -8,9 +8,9 @@ import pytest
 import sympy
 
 import derive
-from derive.matrix_backprop import PATHS
 from derive.model import CHECKED, PROVED
 from derive.proof.equality import elementary_form
+from derive.proof.matrix_steps import PATHS
 from rules import matrices
 
 SIZES = {"n": 4, "d": 3, "h": 2}
@@ -173,7 +173,7 @@ def test_a_rule_gone_wrong_fails_its_step_and_the_steps_are_not_shown(monkeypatc
     monkeypatch.setitem(
         matrices.MATRIX_RULES, sympy.MatMul, matrices.MatrixRule(right.name, forgetful)
     )
-    from derive.matrix_backprop import matrix_derivation
+    from derive.proof.matrix_steps import matrix_derivation
 
     n = sympy.Symbol("n", integer=True, positive=True)
     A, B = sympy.MatrixSymbol("A", n, n), sympy.MatrixSymbol("B", n, n)

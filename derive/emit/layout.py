@@ -15,8 +15,8 @@ import sympy
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.deadline import check
-from derive.matrix_backprop import GradientOf
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
+from rules.matrices import GradientOf
 
 _RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
 

@@ -104,7 +104,8 @@ def _where(item: FoundKink, var):
     """The kink's condition as the user would write it (with the region of the cases it
     sits in), the solution of its equation, and that region; None when it is in no region."""
     solution = linear_solution(item.spec.where, var)
-    if solution is None:  # √x = 0 holds only at x = 0: the subgradient is taken there
+    if solution is None and not item.spec.where.has(sympy.Sum):  # (an element inside a sum
+        # of σ(…) is not solved for)  √x = 0 holds only at x = 0: the subgradient is there
         points = solutions(item.spec.where, var, seconds=0.5)
         solution = points[0] if len(points) == 1 else None
     region = at(item.region, solution)

@@ -6,51 +6,40 @@ and ∂L/∂w = Xᵀ·2(Xw − y) (matrix product).
 Each step is checked where it stands: with H a matrix of symbols in place of the parent's
 gradient and the child C made a matrix of symbols, ∂/∂C Σ H ∘ P(C) must equal the rule's
 ∂L/∂C, written out at small sizes (2, 3, 4 for the dimensions) and compared exactly by SymPy.
+``with_matrix_steps`` gives each partial by an element (w_k) the steps that reach w, when
+their result's element equals the partial (else the result in matrix form by the table of
+``matrix_form``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
 import sympy
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive.deadline import attempt
+from derive.engine import derivative
 from derive.errors import DeriveError
-from derive.model import CHECKED, FAILED
+from derive.model import CHECKED, FAILED, UNVERIFIED, Loss, Partial
+from derive.proof.explicit import array_shapes
+from derive.proof.matrix_form import element_of, matrix_form
+from derive.proof.prover import Prover
 from rules.matrices import (
     ELEMENTWISE,
     LEAVES,
     MATRIX_RULES,
     MatrixRule,
-    NormSquared,
     NotMatrixRule,
-    OneNorm,
     elementwise_rule,
     is_matrix,
 )
 
 PATHS = "sum over the paths"  # a variable reached more than once: its gradients added
 STEP_SECONDS = 5.0  # the check of one step written out; past it the step is left unchecked
-
-
-class GradientOf(sympy.Expr):
-    """∂L/∂(P) for a matrix expression P, as a step prints it (SymPy's Derivative takes only
-    symbols)."""
-
-    def _sympystr(self, printer):
-        loss, node = self.args
-        shown = printer._print(node)
-        shown = shown if isinstance(node, (sympy.MatrixSymbol, sympy.Symbol)) else f"({shown})"
-        return f"∂{printer._print(loss)}/∂{shown}"
-
-    def _latex(self, printer):
-        loss, node = self.args
-        shown = printer._print(node)
-        if not isinstance(node, (sympy.MatrixSymbol, sympy.Symbol)):
-            shown = rf"\left({shown}\right)"
-        return rf"\frac{{\partial {printer._print(loss)}}}{{\partial {shown}}}"
 
 
 @dataclass(frozen=True)
@@ -223,4 +212,84 @@ def matrix_derivation(loss, variables, derivative) -> MatrixDerivation | None:
         return None
 
 
-__all__ = ["MatrixDerivation", "MatrixStep", "NormSquared", "OneNorm", "matrix_derivation"]
+MATRIX_SECONDS = 10.0  # backpropagation in matrix form and the check of its steps
+
+
+def with_matrix_steps(partials: tuple, loss: Loss, prover: Prover) -> tuple:
+    """Each partial by an element of a vector or matrix (w_k) with the backpropagation in
+    matrix form that reaches it, when its gradient's element equals the partial derivative
+    (proved or checked); the others as they are."""
+    arrays = {m.name: m for m in loss.in_matrices.atoms(sympy.MatrixSymbol)}
+    wanted = [
+        arrays[p.var.base.label.name]
+        for p in partials
+        if isinstance(p.var, sympy.Indexed) and p.var.base.label.name in arrays
+    ]
+    found = None
+    if wanted:
+        found = attempt(
+            lambda: matrix_derivation(loss.in_matrices, wanted, derivative), None, MATRIX_SECONDS
+        )
+    done = []
+    for p in partials:
+        matrix = arrays.get(p.var.base.label.name) if isinstance(p.var, sympy.Indexed) else None
+        gradient = None if found is None else found.gradients.get(matrix)
+        if gradient is None or p.formula is None:
+            done.append(_with_matrix_form(p, loss, prover))
+            continue
+        element = attempt(lambda g=gradient, v=p.var: element_of(g, v), None)
+        verdict = FAILED if element is None else prover.equal(element, p.formula, loss.expr)
+        if verdict == FAILED or any(s.verified == FAILED for s in found.steps):
+            done.append(_with_matrix_form(p, loss, prover))  # the index form stands alone
+            continue
+        steps = tuple(
+            _named(dataclasses.replace(s, verified=verdict) if s.rule == PATHS else s, loss)
+            for s in found.steps
+            if s.node.has(matrix)
+        )  # the paths' sum holds when the result equals the derivative by the element
+        done.append(
+            dataclasses.replace(
+                p,
+                matrix=gradient,
+                matrix_verified=verdict,
+                matrix_steps=steps,
+                matrix_steps_verified=verdict,
+            )
+        )
+    return tuple(done)
+
+
+def _with_matrix_form(p: Partial, loss: Loss, prover: Prover) -> Partial:
+    """The partial with its result in matrix form by the table (``matrix_form``)."""
+    if p.formula is None:
+        return p
+    matrix, verdict = table_matrix_form(p.formula, p.var, loss, prover)
+    return dataclasses.replace(p, matrix=matrix, matrix_verified=verdict)
+
+
+def _named(step, loss: Loss):
+    """A step with each defined number in its name (∂J/∂s, not ∂J/∂(uᵀσ(Wx + b)))."""
+    if not loss.matrix_names:
+        return step
+    names = dict(loss.matrix_names)
+    names.update({v.parent: n for v, n in loss.matrix_names if isinstance(v, MatrixElement)})
+    return dataclasses.replace(
+        step, node=step.node.xreplace(names), gradient=step.gradient.xreplace(names)
+    )
+
+
+def table_matrix_form(formula, var, loss: Loss, prover: Prover):
+    """The derivative by an element (w_k) as a matrix expression, when one is found and it
+    agrees with the formula (proved or checked); else (None, UNVERIFIED)."""
+    if not isinstance(var, sympy.Indexed):
+        return None, UNVERIFIED
+    shapes = {base.name: dims for base, dims in array_shapes(loss.expr).items()}
+    matrix = attempt(lambda: matrix_form(formula, var, shapes), None)  # by structure: quick
+    if matrix is None:
+        return None, UNVERIFIED
+    element = attempt(lambda: element_of(matrix, var), None)
+    verdict = FAILED if element is None else prover.equal(element, formula, loss.expr)
+    return (None, UNVERIFIED) if verdict == FAILED else (matrix, verdict)
+
+
+__all__ = ["MatrixDerivation", "MatrixStep", "matrix_derivation", "with_matrix_steps"]

@@ -54,6 +54,15 @@ READINGS = [
     ),
     ("bold-vectors", r"\mathbf{w}^\top \mathbf{x}", None, None),
     ("angle-brackets", r"\langle w, x \rangle", LOGISTIC, sympy.Sum(w[i] * x[i], (i, 1, d))),
+    ("ones-row", r"\mathbf{1}^\top v", {"v": "d"}, sympy.Sum(v[i], (i, 1, d))),
+    ("ones-column", r"v^T \mathbf{1}", {"v": "d"}, sympy.Sum(v[i], (i, 1, d))),
+    ("ones-added", r"\|\mathbf{1} - v\|^2", {"v": "d"}, sympy.Sum((1 - v[i]) ** 2, (i, 1, d))),
+    (
+        "ones-times-a-product",
+        r"\mathbf{1}^\top (X w - y)",
+        REGRESSION,
+        sympy.Sum(sympy.Sum(X[i, j] * w[j], (j, 1, d)) - y[i], (i, 1, n)),
+    ),
     ("unicode-angles", "⟨w, x⟩", LOGISTIC, sympy.Sum(w[i] * x[i], (i, 1, d))),
     (
         "angle-brackets-of-matrices",
@@ -105,6 +114,7 @@ REFUSALS = [
     ("sign-of-the-log-of-a-vector", r"\operatorname{sgn}(\log(\mathbf{w}))", None, "a vector"),
     ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
     ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
+    ("ones-alone", r"\mathbf{1}^\top", None, "cannot be told"),
     ("angles-of-numbers", r"\langle a, b \rangle", None, "declare their shapes"),
     ("angles-of-two-shapes", r"\langle w, X \rangle", REGRESSION, "the shapes must be equal"),
     ("angles-of-three", r"\langle w, x, x \rangle", LOGISTIC, "two sides and one comma"),

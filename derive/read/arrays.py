@@ -15,6 +15,7 @@ from sympy.matrices.expressions.hadamard import HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive import notation
+from derive.read.groups import is_op, is_transpose
 from rules.matrices import NormSquared, OneNorm
 from rules.sums import in_index_form
 
@@ -82,6 +83,17 @@ class ArrayReading:
         ident = self.unique(notation.make_safe(name.ident), name.latex)
         rows, cols = (shape[0], sympy.S.One) if len(shape) == 1 else shape
         return sympy.MatrixSymbol(ident, rows, cols)
+
+    def ones(self, items: list, k: int, fragment) -> int:
+        """``\\mathbf{1}`` without a condition: a vector of ones (``^\\top``: a row), its
+        length that of what it multiplies or is added to (𝟏ᵀv = Σᵢ vᵢ)."""
+        one, row = items[k], k + 2 < len(items) and is_op(items[k + 1], "^")
+        row = row and is_transpose(items[k + 2])
+        length = sympy.Dummy("ones", integer=True, positive=True)
+        value = sympy.OneMatrix(1, length) if row else sympy.OneMatrix(length, 1)
+        self.note(r"\mathbf{1}", "is a vector of ones, its length that of what it meets", "𝟏")
+        fragment.add(self.placeholder(value), one.col, operand=True)
+        return k + 3 if row else k + 1
 
     def transposed(self, value, caret) -> sympy.Expr:
         """``value^\\top``: the transpose of a vector or matrix."""
@@ -161,6 +173,7 @@ class ArrayReading:
         """``value`` checked for shapes that fit; a 1 × 1 product (wᵀx) as the number it is."""
         if not is_array(value):
             return value
+        value = _ones_lengths(value)
         problem = shape_problem(value)
         if problem is not None:
             self.fail(
@@ -196,6 +209,13 @@ class ArrayReading:
     def number_from(self, value, source_end: int | None = None) -> sympy.Expr:
         """The loss read: a number, with every array written as its elements; a vector or
         matrix is refused (derive differentiates a number)."""
+        if any(isinstance(s, sympy.Dummy) and s.name == "ones" for s in value.free_symbols):
+            self.fail(
+                "the length of the vector of ones \\mathbf{1} cannot be told: it must multiply "
+                "or be added to a vector",
+                col=0,
+                end=source_end,
+            )
         if is_array(value):
             if value.shape != (1, 1):
                 self.fail(
@@ -217,6 +237,26 @@ class ArrayReading:
                 end=source_end,
             )
             raise AssertionError from None  # unreachable
+
+
+def _ones_lengths(value: sympy.MatrixExpr) -> sympy.MatrixExpr:
+    """A vector of ones given the length of what it multiplies or is added to."""
+    lengths = {}
+    for node in sympy.preorder_traversal(value):
+        pairs = []
+        if isinstance(node, sympy.MatMul):
+            factors = [a for a in node.args if isinstance(a, sympy.MatrixExpr)]
+            pairs = [(a.shape[1], b.shape[0]) for a, b in zip(factors, factors[1:], strict=False)]
+        elif isinstance(node, sympy.MatAdd):
+            pairs = [
+                p for a in node.args[1:] for p in zip(node.args[0].shape, a.shape, strict=True)
+            ]
+        for a, b in pairs:
+            if isinstance(a, sympy.Dummy) and a.name == "ones" and b != a:
+                lengths.setdefault(a, b)
+            elif isinstance(b, sympy.Dummy) and b.name == "ones" and a != b:
+                lengths.setdefault(b, a)
+    return value.xreplace(lengths) if lengths else value
 
 
 def _differ(first: tuple, second: tuple) -> bool:

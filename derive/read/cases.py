@@ -81,11 +81,7 @@ class CasesReading:
         elif is_op(after, "_") and k + 2 < len(items) and isinstance(items[k + 2], Group):
             group, next_k = items[k + 2], k + 3
         else:
-            self.fail(
-                f"{self._text(one)} is read only as an indicator, as in {self._text(one)}[u > 0]; "
-                "a vector of ones is not supported yet",
-                one,
-            )
+            return self.ones(items, k, fragment)
         if not group.items:
             self.fail("the indicator needs a condition, as in [u > 0]", group)
         condition = self.condition(group.items, 1, 2, group)

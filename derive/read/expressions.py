@@ -9,7 +9,14 @@ from derive.notation import GREEK
 from derive.read.arrays import is_array
 from derive.read.bridge import Fragment, is_number_placeholder, is_placeholder, placeholder_name
 from derive.read.cases import RELATIONS
-from derive.read.groups import Group, ends_operand, is_function_word, is_op, is_word
+from derive.read.groups import (
+    Group,
+    ends_operand,
+    is_function_word,
+    is_op,
+    is_transpose,
+    is_word,
+)
 from derive.read.tokens import Token
 from derive.read.words import reordered_scripts
 from rules.registry import by_name
@@ -25,17 +32,6 @@ def _positive_part(items: list, k: int) -> bool:
     if isinstance(sub, Group) and sub.kind == "{" and len(sub.items) == 1:
         sub = sub.items[0]
     return is_op(sub, "+")
-
-
-def _is_transpose(item) -> bool:
-    """``T``, ``{T}``, ``\\mathsf{T}``, ``\\mathrm{T}`` as a superscript: a transpose."""
-    if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
-        item = item.items[0]
-    if not isinstance(item, Token):
-        return False
-    if item.kind == "command":
-        return item.text in (r"\top", r"\intercal")
-    return item.kind == "letter" and item.text == "T" or item.kind == "font" and item.arg == "T"
 
 
 class ExpressionReading:
@@ -263,7 +259,7 @@ class ExpressionReading:
         caret = items[k]
         if not fragment.last_is_operand:
             self.fail("'^' needs a base before it", caret)
-        if k + 1 < len(items) and _is_transpose(items[k + 1]):
+        if k + 1 < len(items) and is_transpose(items[k + 1]):
             last = fragment.text[-1]
             if not is_placeholder(last):
                 self.fail("^T needs a name or a bracket before it", caret)

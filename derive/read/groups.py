@@ -165,3 +165,14 @@ def strip_punctuation(items: list) -> list:
     while items and (is_op(items[0], ",") or is_word(items[0], {"", ","})):
         items.pop(0)
     return items
+
+
+def is_transpose(item) -> bool:
+    """``T``, ``{T}``, ``\\mathsf{T}``, ``\\mathrm{T}`` as a superscript: a transpose."""
+    if isinstance(item, Group) and item.kind == "{" and len(item.items) == 1:
+        item = item.items[0]
+    if not isinstance(item, Token):
+        return False
+    if item.kind == "command":
+        return item.text in (r"\top", r"\intercal")
+    return item.kind == "letter" and item.text == "T" or item.kind == "font" and item.arg == "T"

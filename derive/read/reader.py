@@ -257,11 +257,11 @@ def parse_name(text: str, loss: Loss) -> sympy.Symbol:
     element = _element_named(text, loss)
     if element is not None:
         return element
-    arrays = sorted({e.base.label.name for e in loss.expr.atoms(sympy.Indexed)})
+    ranks = {e.base.label.name: len(e.indices) for e in loss.expr.atoms(sympy.Indexed)}
     named = [loss.spellings.get(s.name, s.name) for s in loss.symbols]
-    named += [
-        f"{loss.spellings.get(a, a)}_k (an element of {loss.spellings.get(a, a)})" for a in arrays
-    ]
+    for a in sorted(ranks):
+        spelled = loss.spellings.get(a, a)
+        named.append(f"{spelled}_{'k' if ranks[a] == 1 else '{kl}'} (an element of {spelled})")
     known = ", ".join(named) or "none"
     raise ParseError(f"{text!r} is not a symbol of the loss; its symbols are {known}", text, 0)
 

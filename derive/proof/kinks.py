@@ -126,7 +126,8 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
     if sides is not None:
         (below, above), at_zero = sides
         ends = [at(below, solution), at(above, solution)]
-        if is_zero(ends[0] - ends[1], budget.next_slice()):
+        differ = numerically_equal(ends[0], ends[1]) is False  # quick, before SymPy tries
+        if not differ and is_zero(ends[0] - ends[1], budget.next_slice()):
             return None  # both sides agree: differentiable after all (|x|³ at 0)
     elif spec.choices and any(result.has(atom) for atom, _ in spec.choices):
         at_zero = {atom: value_at_kink(atom) for atom, _ in spec.choices}

@@ -79,6 +79,25 @@ def _deltas_outward(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(lambda e: isinstance(e, sympy.Sum), out)
 
 
+def canonical_indices(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
+    """``expr`` with each sum's index named by how deep the sum is (Σᵢ Wₖᵢxᵢ and Σⱼ Wₖⱼxⱼ
+    become the same expression, which SymPy then sees as equal)."""
+    if isinstance(expr, sympy.Sum):
+        function, limits = expr.function, []
+        for index, low, high in expr.limits:
+            depth += 1
+            named = sympy.Symbol(f"_i{depth}", integer=True)
+            function = function.xreplace({index: named})
+            limits.append((named, low, high))
+        return sympy.Sum(canonical_indices(function, depth), *limits)
+    if not expr.args or not expr.has(sympy.Sum):
+        return expr
+    args = [canonical_indices(a, depth) for a in expr.args]
+    if isinstance(expr, sympy.Function):
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
+
+
 LETTERS = "ijklmpqrst"  # the indices of the sums written for matrix products
 
 

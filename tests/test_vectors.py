@@ -418,3 +418,38 @@ def test_softmax_cross_entropy_code_does_not_overflow():
     values = [arguments[name] for name in module.PARAMETERS]
     assert module.loss(*values) == pytest.approx(1000.0)
     np.testing.assert_allclose(module.gradient(*values), [1.0, -1.0, 0.0], atol=1e-12)
+
+
+MATRIX_CLAIMS = [
+    # (id, loss, shapes, wrt, claim in matrix form, exit status, what the output says)
+    ("least-squares", r"\|X w - y\|_2^2", REGRESSION, "w", r"2 X^\top (X w - y)", 0, "Proved"),
+    ("sign-moved", r"\|X w - y\|_2^2", REGRESSION, "w", r"-2 X^T (y - X w)", 0, "Proved"),
+    ("residual-dropped", r"\|X w - y\|_2^2", REGRESSION, "w", r"2 X^\top X w", 1, "Refuted"),
+    (
+        "ridge-logistic",
+        r"\log(1 + e^{-y w^\top x}) + \frac{\lambda}{2}\|w\|^2",
+        LOGISTIC,
+        "w",
+        r"-y \sigma(-y w^\top x) x + \lambda w",
+        0,
+        "Proved",
+    ),  # fmt: skip
+    ("network", r"u^\top \sigma(W x + b)", NETWORK, "u", r"\sigma(W x + b)", 0, "Proved"),
+    ("wrong-shape", r"\|X w - y\|_2^2", REGRESSION, "w", r"2 (X w - y)", 2, "has its shape"),
+    ("inner-dimensions", r"\|X w - y\|_2^2", REGRESSION, "w", r"2 X (X w - y)", 2, "inner"),
+    ("an-array-for-a-number", r"\|w\|^2 t", {"w": "d"}, "t", r"2 w", 2, "is a number"),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,shapes,wrt,claim,status,says",
+    [c[1:] for c in MATRIX_CLAIMS],
+    ids=[c[0] for c in MATRIX_CLAIMS],
+)
+def test_a_claim_in_matrix_form_is_proved_or_refuted_element_by_element(
+    latex, shapes, wrt, claim, status, says
+):
+    options = [f"--shape={name}={dims}" for name, dims in shapes.items()]
+    result = CliRunner().invoke(main, ["check", latex, "--wrt", wrt, "--claim", claim, *options])
+    assert result.exit_code == status, result.output
+    assert says in result.output

@@ -41,6 +41,7 @@ from derive.read.sums import (
 from derive.read.tokens import Token, normalise_unicode
 from derive.read.words import WordReading, reordered_scripts
 from rules.registry import entries
+from rules.sums import in_index_form
 
 _STRUCTURE = (
     sympy.Symbol, sympy.Number, sympy.NumberSymbol, sympy.Subs, sympy.Tuple,
@@ -349,21 +350,26 @@ def _check_supported(expr: sympy.Basic, source: str) -> None:
         raise ParseError("the loss is a condition, not an expression", source, 0)
 
 
-def parse_claim(text: str, loss: Loss, log_base: str = "e") -> sympy.Expr:
+def parse_claim(text: str, loss: Loss, log_base: str = "e", shapes=None) -> sympy.Expr:
     """A claimed derivative of ``loss``, in the loss's own notation: its symbols by their
     spellings, its unknown functions (``m_x'(w)``), Leibniz fractions (``\\frac{d m_x}{dw}``,
-    ``\\frac{\\partial J}{\\partial s_c}`` for the loss's name J). Raises ParseError."""
+    ``\\frac{\\partial J}{\\partial s_c}`` for the loss's name J). With ``shapes``, vectors
+    and matrices as in the loss: a claim in matrix form (2Xᵀ(Xw − y)) is a matrix expression.
+    Raises ParseError."""
     if not isinstance(text, str):
         raise ParseError("the claim must be a string of LaTeX")
     source = normalise_unicode(_strip_math_delimiters(text))
     if not source.strip():
         raise ParseError("the claim is empty", source, 0)
     functions = {f.func.__name__: f for f in loss.expr.atoms(AppliedUndef)}
-    reader = Reader(source, tuple(functions), log_base, context=(loss, functions))
+    reader = Reader(source, tuple(functions), log_base, context=(loss, functions), shapes=shapes)
     tree = read_tree(source, claim=True)
     try:
         expr = reader.expression(tree.items, tree.col, tree.end)
     except RecursionError:
         raise ParseError("the claim is nested too deeply", source, 0) from None
+    if isinstance(expr, sympy.MatrixExpr):
+        return expr  # the caller takes the element it compares
+    expr = in_index_form(expr) if expr.has(sympy.MatrixSymbol) else expr
     _check_supported(expr, source)
     return expr

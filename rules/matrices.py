@@ -207,3 +207,38 @@ def one_norm_rule(node, g):
 
 
 LEAVES = (MatrixElement, sympy.Trace, NormSquared, OneNorm)  # numbers made of matrices
+
+
+def specimens() -> list[tuple[str, str, sympy.Expr, list]]:
+    """(name, statement, node, [(child, ∂L/∂child)]) for each matrix rule, the node's own
+    gradient G (g for a number): the rule table shows what the rule itself computes."""
+    n, m, d = sympy.symbols("n m d", integer=True, positive=True)
+    A, B = sympy.MatrixSymbol("A", n, d), sympy.MatrixSymbol("B", n, d)
+    C = sympy.MatrixSymbol("B", d, m)
+    u, v = sympy.MatrixSymbol("u", n, 1), sympy.MatrixSymbol("v", n, 1)
+    S = sympy.MatrixSymbol("A", n, n)
+    G, Gm = sympy.MatrixSymbol("G", n, d), sympy.MatrixSymbol("G", n, m)
+    g, p = sympy.Symbol("g", real=True), sympy.Symbol("p", real=True)
+    f = sympy.Function("f", real=True)
+    t = sympy.Dummy("t", real=True)
+    nodes = {
+        sympy.MatAdd: (sympy.MatAdd(A, B), G),
+        sympy.MatMul: (sympy.MatMul(A, C), Gm),
+        sympy.Transpose: (sympy.Transpose(sympy.MatrixSymbol("A", d, n)), G),
+        HadamardProduct: (HadamardProduct(A, B), G),
+        HadamardPower: (HadamardPower(A, p), G),
+        MatrixElement: (MatrixElement(u.T * v, 0, 0), g),
+        sympy.Trace: (sympy.Trace(S), g),
+        NormSquared: (NormSquared(u), g),
+        OneNorm: (OneNorm(u), g),
+    }
+    found = []
+    for head, rule in MATRIX_RULES.items():
+        node, gradient = nodes[head]
+        statement = " ".join((rule.children.__doc__ or "").split())
+        found.append((rule.name, statement, node, rule.children(node, gradient)))
+    elementwise = elementwise_rule(lambda expr, var: sympy.diff(expr, var))
+    node = A.applyfunc(sympy.Lambda(t, f(t)))
+    statement = "∂L/∂A = G ∘ f′(A) for P = f(A), f applied to each element"
+    found.append((ELEMENTWISE, statement, node, elementwise(node, G)))
+    return found

@@ -197,3 +197,22 @@ def test_without_a_rule_for_every_node_the_index_form_stands_alone(latex, shapes
     derivation = derive.gradient(latex, wrt=[wrt], shapes=shapes, timeout=60)
     assert derivation.partials[0].matrix_steps == ()
     assert "Backpropagation in matrix form" not in derivation.text()
+
+
+@pytest.mark.parametrize(
+    "rule,shown",
+    [
+        ("matrix product", r"\frac{\partial L}{\partial B} = A^{T} G"),
+        ("transpose", r"\frac{\partial L}{\partial A} = G^{T}"),
+        ("trace", r"\frac{\partial L}{\partial A} = g I"),
+        ("squared norm", r"\frac{\partial L}{\partial u} = 2 g u"),
+        ("elementwise function", r"f'\left(A\right) \circ G"),
+    ],
+    ids=["product", "transpose", "trace", "norm", "elementwise"],
+)
+def test_the_rule_table_shows_each_matrix_rule_as_it_computes(rule, shown):
+    from derive.emit.rules import table_rows
+
+    (row,) = [r for r in table_rows() if r.name == rule and r.family == "matrices"]
+    assert shown in row.latex
+    assert row.statement.startswith("∂L/∂")

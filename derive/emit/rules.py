@@ -4,11 +4,13 @@ itself (so the formula shown is the one the code applies), and its statement."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sympy
 from sympy.core.function import AppliedUndef
 
 from derive import printing
+from rules.matrices import GradientOf, specimens
 from rules.registry import Rule, all_rules, formula
 
 
@@ -34,9 +36,40 @@ def latex_formula(rule: Rule) -> str:
     return rf"{d} {specimen} = {printing.latex(rhs, {}, partial=False)}"
 
 
+@dataclass(frozen=True)
+class Row:
+    """A row of the table: a rule's name, family, formula (LaTeX) and statement."""
+
+    name: str
+    family: str
+    latex: str
+    statement: str
+
+
+def matrix_formula(node: sympy.Expr, children: list) -> str:
+    """P = node: ∂L/∂child = its gradient, for each child, as LaTeX."""
+    loss = sympy.Symbol("L")
+    parts = [
+        f"{printing.latex(GradientOf(loss, child), {})} = {printing.latex(gradient, {})}"
+        for child, gradient in children
+    ]
+    return rf"P = {printing.latex(node, {})}:\quad " + r",\quad ".join(parts)
+
+
+def table_rows() -> list[Row]:
+    """The rules for numbers (derivative by a variable), then the rules of backpropagation
+    in matrix form (from a node's gradient G to its children's)."""
+    rows = [Row(r.name, r.family, latex_formula(r), r.statement) for r in all_rules()]
+    rows += [
+        Row(name, "matrices", matrix_formula(node, children), statement)
+        for name, statement, node, children in specimens()
+    ]
+    return rows
+
+
 def render(format_: str = "text") -> str:
     """Every rule with its statement: text, LaTeX (a tabular), Markdown or JSON."""
-    table = [(r, latex_formula(r)) for r in all_rules()]
+    table = [(r, r.latex) for r in table_rows()]
     if format_ == "json":
         rows = [
             {"rule": r.name, "family": r.family, "latex": tex, "statement": r.statement}

@@ -196,8 +196,10 @@ def test_notebook_representation():
 
 def test_rules_table_lists_every_rule():
     from derive.emit import rules
+    from rules.matrices import MATRIX_RULES
     from rules.registry import all_rules
 
-    listing = rules.render("json")
-    assert len(json.loads(listing)) == len(all_rules())
+    listing = json.loads(rules.render("json"))
+    assert len(listing) == len(all_rules()) + len(MATRIX_RULES) + 1  # and the elementwise rule
+    assert sum(row["family"] == "matrices" for row in listing) == len(MATRIX_RULES) + 1
     assert "chain rule" in rules.render("text")

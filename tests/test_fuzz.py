@@ -81,6 +81,14 @@ FOUND = [
     ),
     # latex2sympy2_extended's error for an empty fragment (\mathbf{} in a norm) had no column
     ("empty-fragment", r"\log(-\max\{0,+ 10 - \|\mathbf{}\|^2\} \cdot \text{lr})"),
+    # SymPy's solve answered a kink's equation with tuples (the campaign at 628c319)
+    (
+        "solutions-as-tuples",
+        r"\min(\sqrt{\min(0, x_1)}, \operatorname{ReLU}(\max(\operatorname{sinc}(-\pi),"
+        r" \operatorname{erf}(x_1 + beta))))",
+    ),
+    # a power of a vector (a MatPow) reached the index form (the campaign at 628c319)
+    ("power-of-a-vector", r"(\|(\mathbf{w})^{wx} \mathbf{w} - \mathbf{x}\|^2)^{\bar{x}}"),
     # max(…)^(e¹⁰⁰ − 1) against SymPy's max(…)^(e¹⁰⁰)/max(…) at 30 digits: counted wrong, but
     # the exponent's last digit was worth 10¹³ in the power (the campaign at a98bf5d)
     (

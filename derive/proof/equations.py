@@ -50,7 +50,11 @@ def solutions(equation: sympy.Expr, var: sympy.Symbol, seconds: float = 1.0) -> 
     if linear is not None:
         return [linear]
     found = attempt(lambda: sympy.solve(equation, var, dict=False), [], seconds)
-    return [(var, value) for value in found if value.is_real is not False]
+    return [  # SymPy may answer with tuples or dicts too: only values count
+        (var, value)
+        for value in found
+        if isinstance(value, sympy.Expr) and value.is_real is not False
+    ]
 
 
 def at(expr: sympy.Basic, solution) -> sympy.Basic:

@@ -229,7 +229,7 @@ class ArrayReading:
             return value
         try:
             return in_index_form(value)
-        except (TypeError, ValueError, NotImplementedError):  # log(w) of a vector w, say
+        except (TypeError, ValueError, NotImplementedError, AttributeError):  # log(w), w^{x}
             self.fail(
                 "a vector or matrix where a number is needed: derive reads vectors in "
                 "products, norms and the functions it applies to each element (σ, tanh, ReLU)",

@@ -92,10 +92,15 @@ def canonical_indices(expr: sympy.Basic, depth: int = 0) -> sympy.Basic:
         return sympy.Sum(canonical_indices(function, depth), *limits)
     if not expr.args or not expr.has(sympy.Sum):
         return expr
-    args = [canonical_indices(a, depth) for a in expr.args]
-    if isinstance(expr, sympy.Function):
-        return expr.func(*args, evaluate=False)
-    return expr.func(*args)
+    return rebuilt(expr, [canonical_indices(a, depth) for a in expr.args])
+
+
+def rebuilt(node: sympy.Basic, args: list) -> sympy.Basic:
+    """``node`` with new arguments whose indices only were renamed: a function is not
+    evaluated again (H(u) would ask the sign of u again, at length)."""
+    if isinstance(node, sympy.Function):
+        return node.func(*args, evaluate=False)
+    return node.func(*args)
 
 
 LETTERS = "ijklmpqrst"  # the indices of the sums written for matrix products
@@ -130,9 +135,7 @@ def in_index_form(expr: sympy.Expr) -> sympy.Expr:
         args = [outer_first(a) for a in node.args]
         if not any(new is not old for new, old in zip(args, node.args, strict=True)):
             return node
-        if isinstance(node, sympy.Function):  # only its indices were renamed: H(u) asks
-            return node.func(*args, evaluate=False)  # the sign of u again, at length
-        return node.func(*args)
+        return rebuilt(node, args)
 
     expr = outer_first(expr)
 

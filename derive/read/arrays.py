@@ -89,7 +89,7 @@ class ArrayReading:
         length that of what it multiplies or is added to (𝟏ᵀv = Σᵢ vᵢ)."""
         one, row = items[k], k + 2 < len(items) and is_op(items[k + 1], "^")
         row = row and is_transpose(items[k + 2])
-        length = sympy.Dummy("ones", integer=True, positive=True)
+        length = sympy.Dummy(ONES_LENGTH, integer=True, positive=True)
         value = sympy.OneMatrix(1, length) if row else sympy.OneMatrix(length, 1)
         self.note(r"\mathbf{1}", "is a vector of ones, its length that of what it meets", "𝟏")
         fragment.add(self.placeholder(value), one.col, operand=True)
@@ -209,7 +209,7 @@ class ArrayReading:
     def number_from(self, value, source_end: int | None = None) -> sympy.Expr:
         """The loss read: a number, with every array written as its elements; a vector or
         matrix is refused (derive differentiates a number)."""
-        if any(isinstance(s, sympy.Dummy) and s.name == "ones" for s in value.free_symbols):
+        if any(_unknown_length(s) for s in value.free_symbols):
             self.fail(
                 "the length of the vector of ones \\mathbf{1} cannot be told: it must multiply "
                 "or be added to a vector",
@@ -239,6 +239,13 @@ class ArrayReading:
             raise AssertionError from None  # unreachable
 
 
+ONES_LENGTH = "ones"  # the name of a vector of ones' length until what it meets gives it
+
+
+def _unknown_length(dim) -> bool:
+    return isinstance(dim, sympy.Dummy) and dim.name == ONES_LENGTH
+
+
 def _ones_lengths(value: sympy.MatrixExpr) -> sympy.MatrixExpr:
     """A vector of ones given the length of what it multiplies or is added to."""
     lengths = {}
@@ -252,9 +259,9 @@ def _ones_lengths(value: sympy.MatrixExpr) -> sympy.MatrixExpr:
                 p for a in node.args[1:] for p in zip(node.args[0].shape, a.shape, strict=True)
             ]
         for a, b in pairs:
-            if isinstance(a, sympy.Dummy) and a.name == "ones" and b != a:
+            if _unknown_length(a) and b != a:
                 lengths.setdefault(a, b)
-            elif isinstance(b, sympy.Dummy) and b.name == "ones" and a != b:
+            elif _unknown_length(b) and a != b:
                 lengths.setdefault(b, a)
     return value.xreplace(lengths) if lengths else value
 

@@ -96,6 +96,12 @@ FOUND = [
         r"\begin{aligned} z_{0} &= \tan(s_c) - \text{lr} w_i + (3)^{\text{lr}} \\ L &="
         r" (\max(\sigma, \mathbf{w}^\top \mathbf{x}, 0))^{e^{100}} + z_{0} \end{aligned}",
     ),
+    # a power of a vector (√w) in a norm reached the index form (the campaign at 628c319)
+    (
+        "power-of-a-vector",
+        r"\max(\left|\log_2(0)\right|, \lambda, 0)"
+        r" \cos(\|\sqrt{\mathbf{w}} \mathbf{w} - \mathbf{x}\|^2)",
+    ),
 ]
 
 

@@ -281,3 +281,18 @@ def test_watched_work_stops_at_the_deadline_between_its_own_checks():
         with within(0.1):
             watched(lambda: _spin(5))
     assert time.monotonic() - started < 1.5
+
+
+def test_writing_sums_out_for_a_numeric_check_stops_at_the_deadline(monkeypatch):
+    """Σ written out at sizes 2 and 3 (SymPy's doit) makes no check() call; the campaign at
+    628c319 found a loss whose check ran 1 s past its deadline there."""
+    from derive.proof import equality
+
+    monkeypatch.setattr(equality, "written_out", lambda exprs, size: _spin(5))
+    i = sympy.Idx("i")
+    total = sympy.Sum(sympy.IndexedBase("x")[i] ** 2, (i, 1, sympy.Symbol("N", positive=True)))
+    started = time.monotonic()
+    with pytest.raises(TimeUp):
+        with within(0.1):
+            equality.numerically_equal(total, total)
+    assert time.monotonic() - started < 1.5

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.deadline import attempt
+from derive.deadline import attempt, watched
 from derive.proof.explicit import SIZES, has_arrays, within_bounds, written_out
 from rules.arithmetic import independent_part
 from rules.registry import elementary_form, heads_with
@@ -132,7 +132,10 @@ def numerically_equal(
     if has_arrays(a, b, where, domain):
         verdicts = []
         for size in SIZES:
-            a_, b_, where_, domain_ = written_out([a, b, where, domain or sympy.S.Zero], size)
+            exprs = [a, b, where, domain or sympy.S.Zero]  # writing out may be long: watched
+            a_, b_, where_, domain_ = watched(
+                lambda exprs=exprs, size=size: written_out(exprs, size)
+            )
             verdicts.append(numerically_equal(a_, b_, points, seed, where_, domain_))
         return False if False in verdicts else (None if None in verdicts else True)
     unknowns = unknown_values([a, b, where] + ([domain] if domain is not None else []))

@@ -112,7 +112,7 @@ def in_index_form(expr: sympy.Expr) -> sympy.Expr:
     if not expr.has(MatrixElement, sympy.MatrixExpr):
         return expr
     expr = expr.doit() if expr.has(sympy.MatrixExpr) and not expr.has(MatrixElement) else expr
-    taken = {s.name for s in expr.free_symbols}
+    taken = {s.name for s in expr.atoms(sympy.Symbol) if not isinstance(s, sympy.Dummy)}
     letters = iter([c for c in LETTERS if c not in taken] + [f"i{n}" for n in range(1, 100)])
 
     def shifted(total: sympy.Sum) -> sympy.Sum:

@@ -260,18 +260,26 @@ def test_variables_of_a_sum_that_cannot_be_meant_are_refused(latex, wrt, message
 
 
 NOT_YET = [
-    ("descend", ["descend", "--start", "w=0"]),
     ("plot", ["plot", "--wrt", "w", "-o", "never.png"]),
+    # descend takes the data (--set x=1,2,3) and says so when it is missing
 ]
 
 
 @pytest.mark.parametrize("command", [c[1] for c in NOT_YET], ids=[c[0] for c in NOT_YET])
 def test_commands_that_evaluate_at_numbers_refuse_sums_with_a_message(command):
+    """plot draws one variable over numbers; descend over data is in tests/test_descent.py."""
     loss = r"\frac{1}{N}\sum_i (w x_i - y_i)^2"
     result = CliRunner().invoke(main, [command[0], loss, *command[1:]])
     assert result.exit_code == 2, result.output
     assert "does not handle sums over data" in result.output
     assert "Traceback" not in result.output
+
+
+def test_descend_over_a_sum_asks_for_the_data():
+    loss = r"\frac{1}{N}\sum_i (w x_i - y_i)^2"
+    result = CliRunner().invoke(main, ["descend", loss, "--start", "w=0"])
+    assert result.exit_code == 2, result.output
+    assert "give a value to every symbol: x, y" in result.output
 
 
 def test_json_lists_the_arrays_apart_from_the_symbols():
@@ -306,6 +314,7 @@ def test_code_check_passes_the_module_and_catches_a_mutated_one(latex, wrt, muta
 
 
 MSE = r"\frac{1}{N}\sum_i (w x_i - y_i)^2"
+LSQ = r"\frac{1}{N}\sum_i (w^\top x_i - y_i)^2"  # data vectors x_i ∈ ℝᵈ, read so
 CLAIMS = [
     # (id, loss, wrt, claim, exit status, what the output says)
     ("proved", MSE, "w", r"\frac{2}{N}\sum_i (w x_i - y_i) x_i", 0, "Proved"),
@@ -313,7 +322,11 @@ CLAIMS = [
     ("refuted", MSE, "w", r"\frac{2}{N}\sum_i (w x_i - y_i)", 1, "Counterexample: N = 2"),
     ("element", r"\sum_i (w_i x_i - y_i)^2", "w_k", r"2 (w_k x_k - y_k) x_k", 0, "Proved"),
     ("element-refuted", r"\sum_i (w_i x_i - y_i)^2", "w_k", r"2 (w_k x_k - y_k)", 1, "Refuted"),
-]
+    # data vectors x_i (w^T x_i): the element k of row i is x_{ik}
+    ("data-vectors", LSQ, "w", r"\frac{2}{N}\sum_i (w^\top x_i - y_i) x_{ik}", 0, "Proved"),
+    ("data-vectors-transposed", LSQ, "w", r"\frac{2}{N}\sum_i (w^\top x_i - y_i) x_{ki}", 1,
+     "Counterexample: N = 2, d = 2"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(

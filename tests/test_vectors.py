@@ -22,13 +22,15 @@ from derive.proof.equality import numerically_equal
 i, j = sympy.symbols("i j", integer=True)
 n, d, h = (sympy.Symbol(s, integer=True, positive=True) for s in "ndh")
 lam, t = sympy.Symbol("lambda_", real=True), sympy.Symbol("t", real=True)
-X, w, x, y, u, b, W, v = (
-    sympy.IndexedBase(s, real=True) for s in ("X", "w", "x", "y", "u", "b", "W", "v")
+X, w, x, y, u, b, W, v, A, B = (
+    sympy.IndexedBase(s, real=True) for s in ("X", "w", "x", "y", "u", "b", "W", "v", "a", "b")
 )
+N = sympy.Symbol("N_", integer=True, positive=True)
 SIGMOID = derive.parse_loss(r"\sigma(t)").expr.func
 REGRESSION = {"X": "n,d", "w": "d", "y": "n"}
 LOGISTIC = {"w": "d", "x": "d"}
 NETWORK = {"u": "h", "W": "h,d", "x": "d", "b": "h"}
+LOADED = 120  # seconds: these tests check answers, not speed, on a machine however busy
 
 READINGS = [
     # (id, loss, shapes, its sums over the elements)
@@ -82,6 +84,45 @@ READINGS = [
         {"u": "d", "v": "d"},
         2 * sympy.Sum(u[i] ** 2 * v[i], (i, 1, d)),
     ),
+    # shapes the notation forces, without --shape (each stated in a note)
+    ("transposed-name", r"w^\top x", None, sympy.Sum(w[i] * x[i], (i, 1, d))),
+    ("angles-of-names", r"\langle a, b \rangle", None, sympy.Sum(A[i] * B[i], (i, 1, d))),
+    (
+        "name-transposed-second",
+        r"x^T w + \|w\|^2",
+        None,
+        sympy.Sum(w[i] * x[i] + w[i] ** 2, (i, 1, d)),
+    ),
+    (
+        "data-vectors",
+        r"\sum_i (w^\top x_i - y_i)^2",
+        None,
+        sympy.Sum((sympy.Sum(w[j] * x[i, j], (j, 1, d)) - y[i]) ** 2, (i, 1, N)),
+    ),
+    (
+        "data-vector-transposed",
+        r"\sum_{i=1}^{N} (x_i^\top w)^2",
+        None,
+        sympy.Sum(sympy.Sum(w[j] * x[i, j], (j, 1, d)) ** 2, (i, 1, N)),
+    ),
+    (
+        "data-vector-in-angles",
+        r"\sum_{i=1}^{N} \langle w, x^{(i)} \rangle",
+        None,
+        sympy.Sum(w[j] * x[i, j], (j, 1, d), (i, 1, N)),
+    ),
+    (
+        "data-vector-declared",
+        r"\sum_{i=1}^{N} y_i x_i^\top w",
+        {"x": "3", "w": "3"},
+        sympy.Sum(y[i] * sympy.Sum(w[j] * x[i, j], (j, 1, 3)), (i, 1, N)),
+    ),
+    (
+        "elements-when-the-sum-runs-over-the-length",
+        r"\sum_{i=1}^{d} w_i x_i",
+        LOGISTIC,
+        sympy.Sum(w[i] * x[i], (i, 1, d)),
+    ),
 ]
 
 
@@ -97,6 +138,23 @@ def test_vector_notation_is_read_as_sums_over_the_elements(latex, shapes, expect
     assert numerically_equal(loss.expr, expected) is True
 
 
+INFERRED_NOTES = [
+    # (id, loss, a note the reading must carry)
+    ("transposed", r"w^\top x", "w is a vector of length d (it is transposed"),
+    ("partner", r"w^\top x", "x is a vector of length d, as a product needs"),
+    ("data-vector", r"\sum_i (w^\top x_i - y_i)^2", "x_i is the i-th data vector, of length d"),
+    ("data-superscript", r"\sum_i \theta^T x^{(i)}", "x^(i) is the i-th data vector"),
+    ("bold-data-vector", r"\sum_i \mathbf{w}^\top \mathbf{x}_i", "is the i-th data vector"),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,note", [r[1:] for r in INFERRED_NOTES], ids=[r[0] for r in INFERRED_NOTES]
+)
+def test_a_shape_the_notation_forces_is_stated(latex, note):
+    assert any(note in str(r) for r in derive.parse_loss(latex).readings), latex
+
+
 REFUSALS = [
     ("inner-dimensions", r"y^T X w", {"X": "n,d", "w": "d", "y": "d"}, "inner dimensions differ"),
     ("different-lengths", r"w^T x", {"w": "d", "x": "3"}, "inner dimensions differ"),
@@ -104,7 +162,9 @@ REFUSALS = [
     ("sum-of-shapes", r"\|X w - w\|^2", REGRESSION, "the shapes must be equal"),
     ("number-plus-vector", r"w^T x + w", LOGISTIC, "cannot add a number and a vector"),
     ("bars-of-a-vector", r"|w|", LOGISTIC, r"write \\\|v\\\| for its norm"),
-    ("transpose-of-a-number", r"t^T x", LOGISTIC, "transposes a vector or a matrix"),
+    ("transpose-of-a-capital", r"T^T x", LOGISTIC, "transposes a vector or a matrix"),
+    ("transpose-of-a-sum", r"(t + 1)^T x", LOGISTIC, "transposes a vector or a matrix"),
+    ("data-vector-of-another-length", r"\sum_i w^\top x_i", {"w": "d", "x": "3"}, "differ"),
     ("bad-shape", r"w^T x", {"w": "d,e,f", "x": "d"}, "give 1 or 2"),
     ("bold-matrix-without-shape", r"\|\mathbf{W} \mathbf{x}\|^2", None, "declare its shape"),
     ("one-over-a-vector", r"\frac{1}{\mathbf{w}}", None, "the loss is a vector"),
@@ -115,7 +175,7 @@ REFUSALS = [
     ("trace-of-a-vector", r"\operatorname{tr}(X w)", REGRESSION, "it must be square"),
     ("trace-of-a-number", r"\operatorname{tr}(t)", None, "the trace is of a square matrix"),
     ("ones-alone", r"\mathbf{1}^\top", None, "cannot be told"),
-    ("angles-of-numbers", r"\langle a, b \rangle", None, "declare their shapes"),
+    ("angles-of-numbers", r"\langle 2, 3 \rangle", None, "declare their shapes"),
     ("angles-of-two-shapes", r"\langle w, X \rangle", REGRESSION, "the shapes must be equal"),
     ("angles-of-three", r"\langle w, x, x \rangle", LOGISTIC, "two sides and one comma"),
     ("angles-empty-side", r"\langle w, \rangle", LOGISTIC, "an expression on each side"),
@@ -227,9 +287,9 @@ SIZES = {"n": 5, "d": 3, "h": 4}
     "latex,shapes,wrt,reference", [c[1:] for c in CODE], ids=[c[0] for c in CODE]
 )
 def test_gradients_of_vector_losses_match_numpy_written_by_hand(latex, shapes, wrt, reference):
-    derivation = derive.gradient(latex, wrt=wrt, shapes=shapes)
+    derivation = derive.gradient(latex, wrt=wrt, shapes=shapes, timeout=LOADED)
     assert all(p.verified in ("proved", "checked") for p in derivation.partials), derivation.text()
-    module = compile_module(derivation.code())
+    module = compile_module(derivation.code(LOADED))
     rng = np.random.default_rng(5)
     for scale in (1, 2):
         sizes = {k: v * scale for k, v in SIZES.items()}
@@ -280,7 +340,7 @@ MATRIX_FORMS = [
 def test_results_are_also_written_in_matrix_form_in_the_shape_of_the_variable(
     latex, shapes, wrt, text, tex, proved
 ):
-    derivation = derive.gradient(latex, wrt=wrt, shapes=shapes)
+    derivation = derive.gradient(latex, wrt=wrt, shapes=shapes, timeout=LOADED)
     (partial,) = derivation.partials
     assert partial.matrix is not None
     # proved by SymPy, or (where SymPy's simplification depends on its term order) checked
@@ -339,7 +399,7 @@ def test_cs224n_window_classifier_gradients_are_the_hand_derived_ones():
                for s in p.matrix_steps)  # fmt: skip
     text = derivation.text(timeout=300)
     assert "∂J/∂s = −H(s_c + 1 − s)" in text and "∂J/∂s_c = H(s_c + 1 − s)" in text
-    module = compile_module(derivation.code())
+    module = compile_module(derivation.code(LOADED))
     rng = np.random.default_rng(9)
     for _ in range(5):
         arguments = {
@@ -363,7 +423,9 @@ def test_a_bold_name_with_an_index_is_a_number_and_the_reading_says_so():
 def test_array_modules_contract_products_instead_of_building_them(latex, shapes, wrt, reference):
     """A product of matrices is contracted (np.einsum, BLAS), never formed over every index:
     the gradient of tr(A Xᵀ B X C) at n = d = 40 would otherwise hold 40⁵ numbers (800 MB)."""
-    module = compile_module(derive.gradient(latex, wrt=wrt, shapes=shapes).code())
+    module = compile_module(
+        derive.gradient(latex, wrt=wrt, shapes=shapes, timeout=LOADED).code(LOADED)
+    )
     rng = np.random.default_rng(8)
     arguments = {}
     for name in module.PARAMETERS:
@@ -388,7 +450,9 @@ def test_array_modules_contract_products_instead_of_building_them(latex, shapes,
 def test_array_modules_take_a_batch_of_data_sets_along_leading_axes(latex, shapes, wrt, reference):
     """Three data sets stacked along a leading axis give each set's gradient (3 is also the
     length d: an axis lined up wrongly would broadcast without an error)."""
-    module = compile_module(derive.gradient(latex, wrt=wrt, shapes=shapes).code())
+    module = compile_module(
+        derive.gradient(latex, wrt=wrt, shapes=shapes, timeout=LOADED).code(LOADED)
+    )
     rng = np.random.default_rng(9)
     sets = []
     for _ in range(3):
@@ -413,7 +477,7 @@ def test_softmax_cross_entropy_code_does_not_overflow():
     derivation = derive.gradient(
         r"-y^\top \log \operatorname{softmax}(z)", wrt=["z"], shapes={"y": "n", "z": "n"}
     )
-    module = compile_module(derivation.code())
+    module = compile_module(derivation.code(LOADED))
     arguments = {"z": np.array([1000.0, 0.0, -3.0]), "y": np.array([0.0, 1.0, 0.0])}
     values = [arguments[name] for name in module.PARAMETERS]
     assert module.loss(*values) == pytest.approx(1000.0)
@@ -453,3 +517,44 @@ def test_a_claim_in_matrix_form_is_proved_or_refuted_element_by_element(
     result = CliRunner().invoke(main, ["check", latex, "--wrt", wrt, "--claim", claim, *options])
     assert result.exit_code == status, result.output
     assert says in result.output
+
+
+DATA_SET_LOSSES = [
+    # (id, loss over rows x_i of a data set, wrt, its gradient written with NumPy)
+    (
+        "least-squares-over-rows",
+        r"\frac{1}{N}\sum_i (w^\top x_i - y_i)^2",
+        "w",
+        lambda a: 2 * a["x"].T @ (a["x"] @ a["w"] - a["y"]) / len(a["y"]),
+    ),
+    (
+        "logistic-over-rows",
+        r"\sum_{i=1}^{N} \log(1 + e^{-y_i \theta^T x^{(i)}})",
+        r"\theta",
+        lambda a: -a["x"].T @ (a["y"] / (1 + np.exp(a["y"] * (a["x"] @ a["theta"])))),
+    ),
+    (
+        "hinge-over-bold-rows",
+        r"\sum_i \max(0, 1 - y_i \mathbf{w}^\top \mathbf{x}_i)",
+        r"\mathbf{w}",
+        lambda a: -a["x"].T @ (a["y"] * (1 - a["y"] * (a["x"] @ a["w"]) > 0)),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,reference", [c[1:] for c in DATA_SET_LOSSES], ids=[c[0] for c in DATA_SET_LOSSES]
+)
+def test_losses_over_the_rows_of_a_data_set_match_numpy_written_by_hand(latex, wrt, reference):
+    """x_i next to wᵀ is the i-th row of a data matrix, without --shape."""
+    derivation = derive.gradient(latex, wrt=[wrt])
+    assert derivation.partials[0].verified in ("proved", "checked"), derivation.text()
+    module = compile_module(derivation.code(LOADED))
+    rng = np.random.default_rng(11)
+    for rows, columns in ((5, 3), (8, 2)):
+        data = {"x": rng.normal(size=(rows, columns)), "y": rng.choice([-1.0, 1.0], rows)}
+        data["w"] = data["theta"] = rng.normal(size=columns)
+        arguments = [data[p.removesuffix("_bold")] for p in module.PARAMETERS]
+        expected = reference(data)
+        np.testing.assert_allclose(module.gradient(*arguments), expected, rtol=1e-10, atol=1e-12)
+    assert check_module(derivation, module).ok

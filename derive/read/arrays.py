@@ -80,6 +80,9 @@ class ArrayReading:
             self.note(name.latex, f"is a vector of length {DEFAULT_LENGTH} (bold, lowercase)")
         if shape is None:
             return None
+        inferred = self.inferred.get(name.latex.replace(" ", ""))
+        if inferred is not None:
+            self.note(name.latex, inferred[1])
         ident = self.unique(notation.make_safe(name.ident), name.latex)
         rows, cols = (shape[0], sympy.S.One) if len(shape) == 1 else shape
         return sympy.MatrixSymbol(ident, rows, cols)
@@ -98,6 +101,7 @@ class ArrayReading:
     def transposed(self, value, caret) -> sympy.Expr:
         """``value^\\top``: the transpose of a vector or matrix."""
         if not is_array(value):
+            self.infer_column(value)
             self.fail(
                 "^T transposes a vector or a matrix; declare its shape with --shape (for a "
                 "power, name the exponent by another letter)",
@@ -123,6 +127,10 @@ class ArrayReading:
 
     def inner(self, left, right, group) -> sympy.Expr:
         """⟨u, v⟩ = uᵀv = Σᵢ uᵢvᵢ of two vectors, Σᵢⱼ AᵢⱼBᵢⱼ of two matrices of one shape."""
+        self.infer_vector(right, left)
+        self.infer_vector(left, right)
+        if not is_array(left) and not is_array(right):
+            self.infer_column(left, "in an inner product")
         if not (is_array(left) and is_array(right)):
             self.fail(
                 "⟨u, v⟩ is the inner product of two vectors or matrices: declare their shapes "

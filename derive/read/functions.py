@@ -11,7 +11,7 @@ from derive import notation
 from derive.errors import ParseError
 from derive.notation import latex_to_text
 from derive.read.arrays import SOFTMAX, TRACE, is_array
-from derive.read.bridge import PAREN_FREE, Fragment, placeholder_name
+from derive.read.bridge import PAREN_FREE, Fragment, is_placeholder, placeholder_name
 from derive.read.groups import Group, is_op
 from derive.read.names import _Name
 from derive.read.tokens import Token
@@ -206,7 +206,12 @@ class FunctionReading:
             fragment.add(self.placeholder(sympy.E), name.col, operand=True)
             return after
         if not follows:
-            fragment.add(self.placeholder(self.symbol(name)), name.col, operand=True)
+            value = self.symbol(name)
+            before = fragment.text[-1] if fragment.last_is_operand else ""
+            before = self.values.get(placeholder_name(before)) if is_placeholder(before) else None
+            if is_array(before) and before.shape[0] == 1:  # wᵀ x_i
+                self.infer_vector(value, before)
+            fragment.add(self.placeholder(value), name.col, operand=True)
             return after
         group = items[after]
         letter = by_letter(name.base) if name.plain and name.base not in self.declared else None

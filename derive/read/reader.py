@@ -29,6 +29,7 @@ from derive.read.definitions import definition_lines
 from derive.read.expressions import ExpressionReading
 from derive.read.functions import FunctionReading
 from derive.read.groups import Group, is_op, read_tree, strip_punctuation
+from derive.read.inferred import InferredShapes, reading_again
 from derive.read.names import NameReading, same_spelling
 from derive.read.state import ReaderState
 from derive.read.sums import (
@@ -61,6 +62,7 @@ class Reader(
     WordReading,
     SumReading,
     ArrayReading,
+    InferredShapes,
 ):
     """Walks the token tree of one input; collects spellings and notes as it goes."""
 
@@ -149,7 +151,13 @@ def _reading(log_base: str, shapes=None):
 def _read_one(source: str, functions: tuple[str, ...], log_base: str, shapes=None) -> Loss:
     if not source.strip():
         raise ParseError("the loss is empty", source, 0)
-    reader = Reader(source, functions, log_base, shapes=shapes)
+    return reading_again(
+        lambda inferred: _read_once(source, functions, log_base, shapes, inferred), source
+    )
+
+
+def _read_once(source: str, functions, log_base: str, shapes, inferred) -> Loss:
+    reader = Reader(source, functions, log_base, shapes=shapes, inferred=inferred)
     tree = read_tree(source)
     name, items, others = reader.split_definition(_unwrapped(strip_punctuation(tree.items)))
     try:
@@ -187,12 +195,16 @@ def read_in_matrices(source: str, functions=(), log_base: str = "e", shapes=None
     source = normalise_unicode(_strip_math_delimiters(source))
     if definition_lines(source):
         return None
-    try:
-        reader = Reader(source, tuple(functions), log_base, shapes=shapes)
+
+    def read(inferred):
+        reader = Reader(source, tuple(functions), log_base, shapes=shapes, inferred=inferred)
         reader.in_matrices = True
         tree = read_tree(source)
         _, items, _ = reader.split_definition(_unwrapped(strip_punctuation(tree.items)))
-        value = reader.number_from(reader.expression(items, tree.col, tree.end), tree.end)
+        return reader.number_from(reader.expression(items, tree.col, tree.end), tree.end)
+
+    try:
+        value = reading_again(read, source)
     except (ParseError, RecursionError, TypeError, ValueError):
         return None
     if not value.has(sympy.MatrixSymbol) or value.has(sympy.Sum, sympy.Indexed):
@@ -362,10 +374,15 @@ def parse_claim(text: str, loss: Loss, log_base: str = "e", shapes=None) -> symp
     if not source.strip():
         raise ParseError("the claim is empty", source, 0)
     functions = {f.func.__name__: f for f in loss.expr.atoms(AppliedUndef)}
-    reader = Reader(source, tuple(functions), log_base, context=(loss, functions), shapes=shapes)
     tree = read_tree(source, claim=True)
+
+    def read(inferred):
+        context = (loss, functions)
+        reader = Reader(source, tuple(functions), log_base, context, shapes, inferred)
+        return reader.expression(tree.items, tree.col, tree.end)
+
     try:
-        expr = reader.expression(tree.items, tree.col, tree.end)
+        expr = reading_again(read, source)
     except RecursionError:
         raise ParseError("the claim is nested too deeply", source, 0) from None
     if isinstance(expr, sympy.MatrixExpr):

@@ -14,14 +14,20 @@ from derive.read.arrays import parsed_shapes
 class ReaderState:
     """The state of reading one input, and how to fail and take notes."""
 
-    def __init__(self, source: str, functions, log_base: str, context=None, shapes=None):
-        """``shapes``: each vector's or matrix's dimensions by name (``derive.read.arrays``)."""
+    def __init__(
+        self, source: str, functions, log_base: str, context=None, shapes=None, inferred=None
+    ):
+        """``shapes``: each vector's or matrix's dimensions by name (``derive.read.arrays``);
+        ``inferred``: the shapes the expression forces (``derive.read.inferred``)."""
         self.source = source
         self.in_matrices = False  # keep wᵀx, ‖v‖², tr A whole (``read_in_matrices``)
         try:
             self.shapes = parsed_shapes(shapes)  # each declared name's dimensions
         except ValueError as error:
             raise ParseError(f"--shape: {error}") from None
+        self.inferred = dict(inferred or {})  # spelling → (dimensions, the reading's note)
+        for key, (dims, _) in self.inferred.items():
+            self.shapes.setdefault(key, dims)
         self.context = context  # (the loss, its unknown functions by name) when reading a claim
         self.declared = {f.strip().lstrip("\\") for f in functions}
         if log_base not in ("e", "10"):
@@ -35,6 +41,7 @@ class ReaderState:
         self.bound_indices: list[sympy.Symbol] = []  # the indices of the sums being read
         self.sum_letters: set[str] = set()  # every letter a sum binds
         self.bounds: set[sympy.Symbol] = set()  # names used as a sum's bounds (N)
+        self.index_terms: dict[sympy.Symbol, sympy.Expr] = {}  # each sum's number of terms
         self.index_uses: list = []  # (name, its index letters) of every indexed name
         if context is not None:  # a claim speaks the loss's names
             loss, _ = context

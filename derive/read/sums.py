@@ -78,6 +78,7 @@ class SumReading:
             self.fail(f"the index {letter} is already bound by an outer sum", index)
         self.bound_indices.append(symbol)
         self.sum_letters.add(letter)
+        self.index_terms[symbol] = upper - lower + 1
         try:
             summand = self._summand(items, k)
         finally:
@@ -112,7 +113,7 @@ class SumReading:
             k = self.piece(items, k, inner)
         if len(inner.text) == 1 and is_placeholder(inner.text[0]):
             return self.values[placeholder_name(inner.text[0])]
-        return self.parse_fragment(inner)
+        return self.as_number_if_1x1(self.parse_fragment(inner), items[k:])
 
     def _sum_index(self, items: list, k: int, sigma) -> tuple[Token, sympy.Expr, int]:
         """The index and the lower bound below ``\\sum``: ``i``, ``{i}``, ``{i=1}``."""
@@ -155,6 +156,9 @@ class SumReading:
         if not any(c in bound for c in letters):
             return self._element_of_the_loss(name, letters)
         missing = [c for c in letters if c not in bound]
+        if missing and self.context is not None:  # a claim: x_{ik} has the element k
+            bound = {**{c: index_symbol(c) for c in missing}, **bound}
+            missing = []
         if missing:
             self.fail(
                 f"{name.latex} mixes the index of a sum with {', '.join(missing)}, which no "
@@ -163,6 +167,9 @@ class SumReading:
                 end=name.end,
             )
         name.bound = True
+        vector = self.data_vector(name, bound[letters[0]]) if len(letters) == 1 else None
+        if vector is not None:
+            return vector
         base = sympy.IndexedBase(self.unique(name.base_ident, name.base_latex), real=True)
         return sympy.Indexed(base, *(bound[c] for c in letters))
 

@@ -83,6 +83,10 @@ class WordReading:
                 out.append(items[k])
                 k += 1
                 continue
+            if run[0].text == "T" and k > 0 and is_op(items[k - 1], "^"):  # w^Tx: wᵀx
+                out.append(items[k])
+                k += 1
+                continue
             word, col, end = "".join(t.text for t in run), run[0].col, run[-1].end
             after = k + len(run)
             if word in GREEK:

@@ -395,6 +395,17 @@ def assignments(option: str, pairs) -> dict[str, float]:
     return values
 
 
+def values_of(option: str, pairs) -> dict[str, str]:
+    """``("w=0", "x=1,2,3")`` as ``{"w": "0", "x": "1,2,3"}``, read by ``derive.values``."""
+    values = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name.strip():
+            fail(f"{option} {pair}: write NAME=VALUE, as in {option} x=1.5 or {option} w=1,2,3")
+        values[name.strip()] = value
+    return values
+
+
 class LazyProgress:
     """A progress bar on standard error that appears only once a run has taken 0.5 s."""
 
@@ -421,15 +432,17 @@ class LazyProgress:
     "--start",
     multiple=True,
     required=True,
-    metavar="V=NUM",
-    help="A variable to descend in and its starting value; repeat for each.",
+    metavar="V=VALUE",
+    help="A variable to descend in and its starting value; repeat for each. VALUE is a number, "
+    "a vector 1,2,3, a matrix 1,2;3,4 or @FILE (CSV, or .npy); a number for a vector fills it.",
 )
 @click.option(
     "--set",
     "fixed",
     multiple=True,
-    metavar="V=NUM",
-    help="Fix another symbol (data) to a value; repeat for each.",
+    metavar="V=VALUE",
+    help="Fix another symbol, or the data of a sum (x for the x_i), to a value as for --start; "
+    "repeat for each.",
 )
 @click.option("--lr", default=0.1, show_default=True, type=float, help="The learning rate η.")
 @click.option("--steps", default=100, show_default=True, type=int, help="The most steps to take.")
@@ -458,9 +471,10 @@ class LazyProgress:
 @output_option
 @reading_options
 @where_option
+@shape_option
 def descend(
     loss, start, fixed, lr, steps, tol, picture, format_, output, functions, log_base, timeout,
-    where,
+    where, shapes,
 ):  # fmt: skip
     """Run gradient descent on LOSS with its derived gradient, and say why it works.
 
@@ -468,7 +482,7 @@ def descend(
     x ← x − η∇f(x) and prints the iterates and a verdict: converged, stalled or diverged.
     """
     source = read_loss(loss)
-    start_values, fixed_values = assignments("--start", start), assignments("--set", fixed)
+    start_values, fixed_values = values_of("--start", start), values_of("--set", fixed)
     progress = LazyProgress("descending")
 
     def work():
@@ -476,7 +490,7 @@ def descend(
 
         run = derive.descent.descend(
             source, start_values, fixed_values, lr, steps, tol, functions, log_base, progress,
-            where=where,
+            where=where, shapes=shapes_of(shapes),
         )  # fmt: skip
         progress.close()
         if picture:

@@ -199,18 +199,24 @@ def _save(figure, path: str, plt) -> None:
 
 def descent_picture(run, path: str) -> str:
     """One variable: the loss curve with the iterates on it. Two: contour lines with the
-    path. Writes a PNG to ``path``."""
+    path. A vector or more than two variables: the loss at each step. Writes a PNG to
+    ``path``."""
     names = run.variables
-    if len(names) > 2:
-        raise DeriveError("a picture of descent needs one or two variables")
-    module = run.module or run.derivation.compile()
+    if len(names) > 2 or any(isinstance(run.final.point[n], list) for n in names):
+        return _learning_curve(run, path)
     points = np.array([[it.point[n] for n in names] for it in run.iterates])
     finite = points[np.all(np.isfinite(points), axis=1)]
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
     spell = run.derivation.spellings
+    data = any(isinstance(v, np.ndarray) for v in run.fixed.values())
+    module = run.module or run.derivation.compile()
 
     def loss(**values):
+        if data:  # the data's own axes: one point at a time
+            return np.vectorize(lambda *at: run.loss_at(dict(zip(values, at, strict=True))))(
+                *values.values()
+            )
         with np.errstate(all="ignore"):
             return np.asarray(module.loss(**values, **run.fixed), dtype=float)
 
@@ -224,8 +230,9 @@ def descent_picture(run, path: str) -> str:
         axes.set_xlabel(printing.latex_to_text(spell.get(names[0], names[0])))
         axes.set_ylabel("loss")
     else:
-        xs = np.linspace(low[0] - margin[0], high[0] + margin[0], 300)
-        ys = np.linspace(low[1] - margin[1], high[1] + margin[1], 300)
+        resolution = 100 if data else 300
+        xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
+        ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
         grid_x, grid_y = np.meshgrid(xs, ys)
         surface = loss(**{names[0]: grid_x, names[1]: grid_y})
         contours = axes.contour(grid_x, grid_y, surface, levels=20, cmap="viridis")
@@ -238,6 +245,25 @@ def descent_picture(run, path: str) -> str:
     axes.set_title(f"{printing.text(run.derivation.expr, spell)}: {run.verdict}, "
                    f"η = {run.learning_rate:g}, {len(run.iterates) - 1} steps")  # fmt: skip
     axes.legend(loc="best", fontsize="small")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    _save(figure, path, plt)
+    return path
+
+
+def _learning_curve(run, path: str) -> str:
+    """The loss at each step of a descent (on a logarithmic axis when it stays positive)."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
+    steps = [it.step for it in run.iterates]
+    losses = np.array([it.loss for it in run.iterates])
+    axes.plot(steps, losses, "-o", color=SLOPE_COLOUR, markersize=3, linewidth=1)
+    if np.all(np.isfinite(losses)) and np.all(losses > 0):
+        axes.set_yscale("log")
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss")
+    axes.set_title(f"{printing.text(run.derivation.expr, run.derivation.spellings)}: "
+                   f"{run.verdict}, η = {run.learning_rate:g}")  # fmt: skip
     axes.grid(alpha=0.3)
     figure.tight_layout()
     _save(figure, path, plt)

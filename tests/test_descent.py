@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+import numpy as np
 import pytest
 import sympy
 from click.testing import CliRunner
@@ -116,7 +118,7 @@ def test_cli_descend_and_plot(tmp_path):
     "args,message",
     [
         (["descend", "x^2", "--start", "x=abc"], "'abc' is not a number"),
-        (["descend", "x^2", "--start", "x"], "write NAME=NUMBER"),
+        (["descend", "x^2", "--start", "x"], "write NAME=VALUE"),
         (["plot", "x^2", "--wrt", "x", "-o", "p.png", "--range", "3,1"], "below HI"),
         (["plot", "x^2", "--wrt", "x", "-o", "p.png", "--range", "3"], "write LO,HI"),
         (["plot", "x y", "--wrt", "x", "-o", "p.png"], "give a value to every other symbol"),
@@ -147,3 +149,108 @@ def test_descend_then_draw_generates_the_module_once(tmp_path, monkeypatch):
     run = descend("(w_1 - 1)^2 + w_2^2", {"w_1": 0.0, "w_2": 1.0}, steps=5)
     run.plot(str(tmp_path / "run.png"))
     assert len(calls) == 1
+
+
+ARRAY_RUNS = [
+    # (id, loss, start, fixed, shapes, learning rate, where each variable ends)
+    (
+        "data-of-a-sum",
+        r"\frac{1}{N}\sum_{i=1}^{N} (w x_i - y_i)^2",
+        {"w": 0},
+        {"x": [1, 2, 3], "y": [2, 4, 6]},
+        None,
+        0.1,
+        {"w": 2.0},
+    ),
+    (
+        "data-vectors",
+        r"\frac{1}{N}\sum_i (w^\top x_i - y_i)^2",
+        {"w": "0,0"},
+        {"x": "1,0;0,1;1,1", "y": "1,2,3"},
+        None,
+        0.2,
+        {"w": [1.0, 2.0]},
+    ),
+    (
+        "least-squares-in-matrices",
+        r"\|X w - y\|_2^2",
+        {"w": 0},
+        {"X": [[1, 0], [0, 1], [1, 1]], "y": [1, 2, 3]},
+        {"X": "n,d", "w": "d", "y": "n"},
+        0.1,
+        {"w": [1.0, 2.0]},
+    ),
+    (
+        "bold-vector-filled",
+        r"\|\mathbf{w} - \mathbf{y}\|^2",
+        {r"\mathbf{w}": 0},
+        {"y": np.array([1.0, -2.0, 0.5])},
+        None,
+        0.25,
+        {"w_bold": [1.0, -2.0, 0.5]},
+    ),
+    (
+        "ridge-with-a-number",
+        r"\sum_i (a x_i - y_i)^2 + \lambda a^2",
+        {"a": 0},
+        {"x": [1, 2], "y": [1, 2], "lambda": 5},
+        None,
+        0.05,
+        {"a": 0.5},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "latex,start,fixed,shapes,rate,expected",
+    [r[1:] for r in ARRAY_RUNS],
+    ids=[r[0] for r in ARRAY_RUNS],
+)
+def test_descent_over_vectors_and_data(latex, start, fixed, shapes, rate, expected):
+    run = descend(latex, start, fixed, learning_rate=rate, steps=500, shapes=shapes)
+    assert run.verdict == CONVERGED, run.text()
+    for name, value in expected.items():
+        assert np.allclose(run.final.point[name], value, atol=1e-5), run.text()
+    assert json.loads(run.to_json())["iterates"][-1]["point"] == run.final.point
+
+
+ARRAY_REFUSALS = [
+    # (id, loss, start, fixed, message)
+    ("lengths-disagree", r"\sum_i (w x_i - y_i)^2", {"w": 0}, {"x": "1,2", "y": "1,2,3"},
+     "x and y disagree on N: 2 and 3"),
+    ("matrix-given-a-vector", r"\sum_i (w^\top x_i - y_i)^2", {"w": 0},
+     {"x": "1,2,3", "y": "1,2,3"}, "x is a matrix in this loss; an array with 1 axis given"),
+    ("number-given-an-array", r"(w x - t)^2", {"w": 0}, {"x": "1,2", "t": 1},
+     "x is a number in this loss"),
+    ("length-unknown", r"\|\mathbf{w}\|^2", {r"\mathbf{w}": 0}, {},
+     "the length d of w is not known from the data"),
+    ("ragged-rows", r"\sum_i (w^\top x_i - y_i)^2", {"w": 0}, {"x": "1,2;3", "y": "1,2"},
+     "the rows have different lengths"),
+    ("not-a-file", r"\sum_i (w x_i)^2", {"w": 0}, {"x": "@/nonexistent/x.csv"},
+     "cannot read /nonexistent/x.csv"),
+    ("infinite", r"\sum_i (w x_i)^2", {"w": 0}, {"x": [1, float("inf")]}, "finite numbers"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "latex,start,fixed,message", [r[1:] for r in ARRAY_REFUSALS], ids=[r[0] for r in ARRAY_REFUSALS]
+)
+def test_descent_refuses_data_that_does_not_fit(latex, start, fixed, message):
+    with pytest.raises(DeriveError, match=re.escape(message)):
+        descend(latex, start, fixed)
+
+
+def test_cli_descends_over_data_from_a_file_and_draws_the_loss_by_step(tmp_path):
+    data = tmp_path / "x.csv"
+    data.write_text("1,0\n0,1\n1,1\n")
+    picture = tmp_path / "curve.png"
+    result = CliRunner().invoke(
+        main,
+        ["descend", r"\frac{1}{N}\sum_i (w^\top x_i - y_i)^2", "--start", "w=0",
+         "--set", f"x=@{data}", "--set", "y=1,2,3", "--lr", "0.2", "--steps", "400",
+         "--plot", str(picture)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "x = a 3×2 matrix, y = [1, 2, 3]" in result.output
+    assert "Converged" in result.output and "w = [1, 2]" in result.output
+    picture_ok(picture)

@@ -12,7 +12,8 @@ from derive import printing
 def argument(run, math) -> list[str]:
     """Why −∇f is a descent direction, derived for this loss."""
     names = ", ".join(run.variables)
-    gradient_norm = "‖∇f‖²" if len(run.variables) > 1 else f"(df/d{names})²"
+    one_number = len(run.variables) == 1 and not isinstance(run.final.point[names], list)
+    gradient_norm = f"(df/d{names})²" if one_number else "‖∇f‖²"
     return [
         "Why step against the gradient: along the direction −∇f the loss changes at the rate",
         f"    ∇f·(−∇f) = −{gradient_norm} = {math(run.rate)},",
@@ -21,8 +22,37 @@ def argument(run, math) -> list[str]:
     ]
 
 
-def _number(value: float) -> str:
+def _number(value: float | list) -> str:
+    """A number as 6 significant digits; a vector or matrix as its first elements."""
+    if isinstance(value, list):
+        flat = [float(v) for v in _flat(value)]
+        cells = [f"{v:.4g}" for v in flat[:3]] + (["…"] if len(flat) > 3 else [])
+        return "[" + ", ".join(cells) + "]"
     return f"{value:.6g}"
+
+
+def _flat(value):
+    for item in value:
+        if isinstance(item, list):
+            yield from _flat(item)
+        else:
+            yield item
+
+
+def _data(value) -> str:
+    """A value the run was given: a number, a short vector in full, else its shape."""
+    value = _listed(value)
+    if not isinstance(value, list):
+        return f"{value:g}"
+    if value and isinstance(value[0], list):
+        return f"a {len(value)}×{len(value[0])} matrix"
+    if len(value) > 6:
+        return f"a vector of {len(value)} numbers"
+    return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+
+
+def _listed(value):
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
 def table(run, rows: int) -> list[str]:
@@ -50,7 +80,8 @@ def text(run, rows: int = 16) -> str:
         return printing.text(expr, d.spellings, len(d.expr.free_symbols) > 1)
 
     fixed = ", ".join(
-        f"{printing.latex_to_text(d.spellings.get(n, n))} = {v:g}" for n, v in run.fixed.items()
+        f"{printing.latex_to_text(d.spellings.get(n, n))} = {_data(v)}"
+        for n, v in run.fixed.items()
     )
     out = [f"Loss: {math(d.expr)}" + (f"   with {fixed}" if fixed else "")]
     out += ["", *argument(run, math), "", *table(run, rows), ""]
@@ -63,7 +94,7 @@ def json(run) -> str:
     d = run.derivation
     data = {
         "input": d.source,
-        "fixed": run.fixed,
+        "fixed": {n: _listed(v) for n, v in run.fixed.items()},
         "learning_rate": run.learning_rate,
         "descent_rate": {"sympy": str(run.rate), "latex": sympy.latex(run.rate)},
         "iterates": [

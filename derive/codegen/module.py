@@ -13,14 +13,14 @@ derivative ``dm_x_dw``: the gradient is the upstream value times the local deriv
 from __future__ import annotations
 
 import functools
-import textwrap
 
 import sympy
 
 from derive import notation as names
 from derive import printing
-from derive.codegen import arrays, operations, reverse
+from derive.codegen import arrays, matrices, operations, reverse
 from derive.codegen.documentation import longer_than, module_doc
+from derive.codegen.functions import function_lines
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.parameters import (
     RESERVED,
@@ -33,59 +33,12 @@ from derive.codegen.parameters import (
 )
 from derive.codegen.stable import LOGSUMEXP_HELPER, logsumexp
 from derive.codegen.statements import Statement, body, short_lines
-from derive.codegen.text import WIDTH, docstring, listing, one_line
+from derive.codegen.text import docstring, listing, one_line
 from derive.deadline import check
 from derive.model import Derivation
 
 CHEAP_GRADIENT = 4  # the gradient's operations at most this many times the loss's
 LONGEST_COMMENT = 60  # nodes of a formula shown beside the statement computing it
-
-
-def _as_arrays(params: list[Parameter]) -> list[str]:
-    """The first statement: every argument as a float array, so that plain Python numbers
-    overflow to inf as arrays do (1e200**2 raises OverflowError for a float)."""
-    names = ", ".join(p.name for p in params)
-    if len(params) == 1:
-        return [f"    {names} = np.asarray({names}, dtype=float)"]
-    line = f"    {names} = (np.asarray(a, dtype=float) for a in ({names}))"
-    if len(line) <= WIDTH:
-        return [line]
-    return [f"    {p.name} = np.asarray({p.name}, dtype=float)" for p in params]
-
-
-def _function(
-    name: str,
-    params: list[Parameter],
-    doc: str,
-    body: list[Statement],
-    returns: list[str],
-    printer: NumPyCode,
-    preamble: tuple = (),
-    guarded: bool = False,
-) -> list[str]:
-    """A ``def`` with its docstring, statements and return."""
-    lines = [f"def {name}({', '.join(p.name for p in params)}):", docstring(doc, "    ")]
-    lines += _as_arrays(params)
-    indent = "    "
-    if guarded:  # np.where evaluates every branch of a cases expression, the unused ones too
-        lines.append('    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):')
-        indent = "        "
-    for start, items, end in preamble:
-        lines += listing(start, items, end, indent)
-    for statement in body:
-        code = f"{indent}{statement.name} = {printer.doprint(statement.expr)}"
-        if statement.comment and len(code) + len(statement.comment) + 4 <= WIDTH:
-            code += f"  # {statement.comment}"
-        elif statement.comment:
-            width = WIDTH - len(indent) - 2
-            wrapped = textwrap.wrap(statement.comment, width, subsequent_indent="    ")
-            lines += [f"{indent}# {line}" for line in wrapped or [""]]
-        lines.append(code)
-    if len(returns) == 1:
-        lines.append(f"{indent}return {returns[0]}")
-    else:
-        lines += listing("return (", returns, ")", indent)
-    return lines
 
 
 def loss_name(d: Derivation) -> str:
@@ -114,12 +67,23 @@ def module_source(d: Derivation, derivative=None) -> str:
     loss_code = as_code(d.expr)
     written = functools.partial(_functions, d, params, loss_code, printer)
     reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
-    chosen = None
+    chosen = in_matrices = None
+    if over_arrays and derivative is not None and matrices.applies(d):
+        claimed = set(taken)
+        outputs = [_claimed(f"d{name}_d{var}", claimed) for var in wrt]
+        pieces = _fresh_pieces(claimed)
+        in_matrices = matrices.matrix_functions(
+            d, params, as_code, printer, derivative, pieces, name, outputs
+        )
     if over_arrays:
         derivative = None  # each partial one formula: its sums are not cut into pieces
-    if derivative and (d.loss.definitions or reverse.applies(d.expr, variables)):
+    if in_matrices is not None:
+        functions, printed = in_matrices
+    elif derivative and (d.loss.definitions or reverse.applies(d.expr, variables)):
         chosen = reverse_mode(set(taken), name, wrt, printer)
-    if chosen is not None:
+    if in_matrices is not None:
+        pass
+    elif chosen is not None:
         functions = written(*chosen)
     else:
         chosen = _formula_gradient(d, as_code, set(taken), name, wrt, printer)
@@ -131,11 +95,12 @@ def module_source(d: Derivation, derivative=None) -> str:
                 cheaper = written(*other)
                 if operations.ratio("\n".join(cheaper))[1] < gradient_ops:
                     chosen, functions = other, cheaper
-    statements = chosen[0]
-    found = helpers([loss_code, *(s.expr for s in statements)])
+    if in_matrices is None:
+        printed = [s.expr for s in chosen[0]]
+    found = helpers([loss_code, *printed])
     if isinstance(printer, arrays.ArrayCode) and printer.checks:
         found.append(arrays.AGREE)
-    if any(e.has(logsumexp) for e in [loss_code, *(s.expr for s in statements)]):
+    if any(e.has(logsumexp) for e in [loss_code, *printed]):
         found.append(LOGSUMEXP_HELPER)
     for helper in reversed(found):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
@@ -182,14 +147,14 @@ def _functions(d: Derivation, params, loss_code, printer, statements, outputs, t
     loss_doc = f"The loss, {how}: {printing.text(d.expr, d.spellings)}"
     gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, {how}."
     return [
-        *_function(
+        *function_lines(
             "loss", params, loss_doc,
             body([Statement("value", loss_code)], taken, printer), ["value"], printer,
             checks, guarded,
         ),
         "",
         "",
-        *_function(
+        *function_lines(
             "gradient", params, gradient_doc, statements, returns, printer, preamble, guarded,
         ),
     ]  # fmt: skip

@@ -1,0 +1,60 @@
+"""One generated function: its ``def``, docstring, statements and return."""
+
+from __future__ import annotations
+
+import textwrap
+
+from derive.codegen.numpy_printer import NumPyCode
+from derive.codegen.parameters import Parameter
+from derive.codegen.statements import Statement
+from derive.codegen.text import WIDTH, docstring, listing
+
+
+def as_arrays(params: list[Parameter]) -> list[str]:
+    """The first statement: every argument as a float array, so that plain Python numbers
+    overflow to inf as arrays do (1e200**2 raises OverflowError for a float)."""
+    names = ", ".join(p.name for p in params)
+    if len(params) == 1:
+        return [f"    {names} = np.asarray({names}, dtype=float)"]
+    line = f"    {names} = (np.asarray(a, dtype=float) for a in ({names}))"
+    if len(line) <= WIDTH:
+        return [line]
+    return [f"    {p.name} = np.asarray({p.name}, dtype=float)" for p in params]
+
+
+def function_lines(
+    name: str,
+    params: list[Parameter],
+    doc: str,
+    body: list[Statement],
+    returns: list[str],
+    printer: NumPyCode,
+    preamble: tuple = (),
+    guarded: bool = False,
+) -> list[str]:
+    """A ``def`` with its docstring, statements and return."""
+    lines = [f"def {name}({', '.join(p.name for p in params)}):", docstring(doc, "    ")]
+    lines += as_arrays(params)
+    indent = "    "
+    if guarded:  # np.where evaluates every branch of a cases expression, the unused ones too
+        lines.append('    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):')
+        indent = "        "
+    for start, items, end in preamble:
+        lines += listing(start, items, end, indent)
+    for statement in body:
+        expr = statement.expr
+        code = (
+            f"{indent}{statement.name} = {expr if isinstance(expr, str) else printer.doprint(expr)}"
+        )
+        if statement.comment and len(code) + len(statement.comment) + 4 <= WIDTH:
+            code += f"  # {statement.comment}"
+        elif statement.comment:
+            width = WIDTH - len(indent) - 2
+            wrapped = textwrap.wrap(statement.comment, width, subsequent_indent="    ")
+            lines += [f"{indent}# {line}" for line in wrapped or [""]]
+        lines.append(code)
+    if len(returns) == 1:
+        lines.append(f"{indent}return {returns[0]}")
+    else:
+        lines += listing("return (", returns, ")", indent)
+    return lines

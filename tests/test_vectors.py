@@ -6,6 +6,7 @@ that matches NumPy written by hand on random shapes."""
 from __future__ import annotations
 
 import json
+import os
 import tracemalloc
 
 import numpy as np
@@ -558,3 +559,23 @@ def test_losses_over_the_rows_of_a_data_set_match_numpy_written_by_hand(latex, w
         expected = reference(data)
         np.testing.assert_allclose(module.gradient(*arguments), expected, rtol=1e-10, atol=1e-12)
     assert check_module(derivation, module).ok
+
+
+def test_the_module_in_matrix_form_is_the_same_in_every_process():
+    """Its statements follow the loss, not the order of a set (PYTHONHASHSEED)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import derive; print(derive.gradient(r'u^\\top \\sigma(W x + b)', wrt=['u', 'b', 'W'],"
+        " shapes={'u': 'h', 'W': 'h,d', 'x': 'd', 'b': 'h'}, timeout=120).code(120))"
+    )
+    sources = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }  # fmt: skip
+    (source,) = sources
+    assert "dL_dW = dL_dt1 @ x.mT" in source

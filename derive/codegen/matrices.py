@@ -90,11 +90,14 @@ def matrix_code(
     matrix rules do not cover. ``fresh`` yields temporaries' names, ``output_names`` are the
     gradients' names in ``WRT`` order."""
     loss = d.loss.in_matrices
-    matrices = {m.name: m for m in loss.atoms(sympy.MatrixSymbol)}
+    code_name = {p.atom.name: p.name for p in params}
+    found = {m.name: m for m in loss.atoms(sympy.MatrixSymbol)}
+    if not set(found) <= set(code_name):
+        return None
+    matrices = {n: found[n] for n in code_name if n in found}  # in the order of PARAMETERS
     variables = [matrices.get(p.var.base.label.name) for p in d.partials if p.var.is_Indexed]
     if len(variables) != len(d.partials) or None in variables:
         return None
-    code_name = {p.atom.name: p.name for p in params}
     writer = _Writer(code_name, as_code, printer, matrices)
     try:
         return writer.write(d, loss, variables, derivative, fresh, loss_name, output_names)

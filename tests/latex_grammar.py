@@ -18,6 +18,7 @@ NAMES = [
     r"\mathbf{w}^\top \mathbf{x}", r"\|\mathbf{w}\|^2", r"\|\mathbf{w} - \mathbf{x}\|_1",
     r"\langle \mathbf{w}, \mathbf{x} \rangle", r"\|\mathbf{w} \odot \mathbf{x}\|^2",
     r"\mathbf{x}^\top \log \operatorname{softmax}(\mathbf{w})",
+    r"w^\top x", r"\theta^T x_i", r"\langle w, x^{(i)} \rangle", r"x_i^\top w",
 ]  # fmt: skip
 NUMBERS = ["0", "1", "2", "3", "0.5", "10", r"\frac12", "-1", "100", "1.5"]
 UNARY = [
@@ -28,6 +29,8 @@ UNARY = [
     r"\sin^{{-1}}({})", r"\cosh({})", r"-{}", r"e^{{{}}}", r"\operatorname{{sinc}}({})",
     r"\sum_i ({})", r"\frac{{1}}{{N}} \sum_{{i=1}}^{{N}} ({})", r"\sum_{{j=0}}^{{n-1}} x_j {}",
     r"\|{} \mathbf{{w}} - \mathbf{{x}}\|^2", r"\mathbf{{w}}^\top \sigma({} \mathbf{{x}})",
+    r"\frac{{1}}{{N}}\sum_i ({} - y_i w^\top x_i)^2",
+    r"\sum_{{i=1}}^{{n}} \max(0, {} - \mathbf{{w}}^\top \mathbf{{x}}_i)",
 ]  # fmt: skip
 BINARY = [
     "{} + {}", "{} - {}", "{} {}", r"{} \cdot {}", r"\frac{{{}}}{{{}}}", "({})^{{{}}}",

@@ -36,11 +36,23 @@ def written_out(exprs: Sequence[sympy.Basic], size: int) -> list[sympy.Basic]:
     for expr in exprs:
         expr = expr.xreplace(values)
         out.append(  # a product over an index too: exp(Σᵢ wᵢ²) may come back as Πᵢ exp(wᵢ²)
-            expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), lambda e: e.doit())
+            expr.replace(lambda e: isinstance(e, (sympy.Sum, sympy.Product)), _term_by_term)
         )
     elements = set().union(*(e.atoms(sympy.Indexed) for e in out))
     scalars = {e: sympy.Symbol(str(e), real=True) for e in elements}  # "x[1]": no name clashes
     return [e.xreplace(scalars) for e in out]
+
+
+def _term_by_term(total):
+    """Σ or Π over whole-number bounds, written out term by term (SymPy's doit first looks
+    for a closed form, which costs far more at these sizes); any other bounds by doit."""
+    combine = sympy.Add if isinstance(total, sympy.Sum) else sympy.Mul
+    terms = [total.function]
+    for index, low, high in reversed(total.limits):  # the innermost first
+        if not (low.is_Integer and high.is_Integer and 0 <= high - low + 1 <= 10):
+            return total.doit()
+        terms = [t.xreplace({index: n}) for t in terms for n in range(int(low), int(high) + 1)]
+    return combine(*terms)
 
 
 def within_bounds(expr: sympy.Expr) -> sympy.Expr:

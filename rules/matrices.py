@@ -44,6 +44,57 @@ class OneNorm(sympy.Function):
         return None
 
 
+class Softmax(sympy.MatrixExpr):
+    """softmax(z) = e^z / Σₖ e^{zₖ} of a vector z, kept whole while the loss is read in
+    matrix form."""
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def _entry(self, i, j, **kwargs):
+        return sympy.exp(self.arg[i, 0]) / _sum_of_exponentials(self.arg)
+
+    def doit(self, **hints):
+        z = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(z, sympy.MatrixBase):  # written out at a small size
+            return sympy.ImmutableMatrix([[type(self)(z)._entry(i, 0)] for i in range(z.rows)])
+        return type(self)(z)
+
+    def _sympystr(self, printer):
+        return f"softmax({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return rf"\operatorname{{softmax}}\left({printer._print(self.arg)}\right)"
+
+
+class LogSoftmax(Softmax):
+    """log softmax(z) = z − log Σₖ e^{zₖ}, elementwise, of a vector z (the log of a softmax,
+    kept whole: its gradient needs no division by a probability that may underflow)."""
+
+    def _entry(self, i, j, **kwargs):
+        return self.arg[i, 0] - sympy.log(_sum_of_exponentials(self.arg))
+
+    def _sympystr(self, printer):
+        return f"log softmax({printer._print(self.arg)})"
+
+    def _latex(self, printer):
+        return rf"\log \operatorname{{softmax}}\left({printer._print(self.arg)}\right)"
+
+
+def _sum_of_exponentials(z) -> sympy.Expr:
+    """Σₖ e^{zₖ} of a vector z: written out at a whole-number length."""
+    n = sympy.sympify(z.shape[0])
+    if n.is_Integer:
+        return sympy.Add(*(sympy.exp(z[k, 0]) for k in range(int(n))))
+    k = sympy.Dummy("k", integer=True)
+    return sympy.Sum(sympy.exp(z[k, 0]), (k, 0, n - 1))
+
+
 class GradientOf(sympy.Expr):
     """∂L/∂(P) for a matrix expression P, as a step prints it (SymPy's Derivative takes only
     symbols)."""
@@ -206,6 +257,19 @@ def one_norm_rule(node, g):
     return [(node.args[0], scaled(g, node.args[0].applyfunc(sympy.sign)))]
 
 
+@matrix_rule(Softmax, "softmax")
+def softmax_rule(node, G):
+    """∂L/∂z = p ∘ G − p·(pᵀG) for p = softmax(z)"""
+    return [(node.arg, sympy.MatAdd(HadamardProduct(node, G), -sympy.MatMul(node, node.T, G)))]
+
+
+@matrix_rule(LogSoftmax, "log-softmax")
+def log_softmax_rule(node, G):
+    """∂L/∂z = G − softmax(z)·(𝟏ᵀG) for log softmax(z)"""
+    ones = sympy.OneMatrix(1, node.arg.shape[0])
+    return [(node.arg, sympy.MatAdd(G, -sympy.MatMul(Softmax(node.arg), ones, G)))]
+
+
 LEAVES = (MatrixElement, sympy.Trace, NormSquared, OneNorm)  # numbers made of matrices
 
 
@@ -231,6 +295,8 @@ def specimens() -> list[tuple[str, str, sympy.Expr, list]]:
         sympy.Trace: (sympy.Trace(S), g),
         NormSquared: (NormSquared(u), g),
         OneNorm: (OneNorm(u), g),
+        Softmax: (Softmax(u), sympy.MatrixSymbol("G", n, 1)),
+        LogSoftmax: (LogSoftmax(u), sympy.MatrixSymbol("G", n, 1)),
     }
     found = []
     for head, rule in MATRIX_RULES.items():

@@ -22,6 +22,7 @@ from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive import printing
+from derive.codegen.arrays import AGREE
 from derive.codegen.functions import function_lines
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.statements import Statement
@@ -30,11 +31,26 @@ from rules.matrices import (
     ELEMENTWISE,
     LEAVES,
     MATRIX_RULES,
+    LogSoftmax,
     MatrixRule,
     NormSquared,
     OneNorm,
+    Softmax,
     elementwise_rule,
 )
+
+SOFTMAX_HELPERS = '''
+def _softmax(z):
+    """e^z / Σ e^z down each column, shifted by the largest z so that e^z never overflows."""
+    e = np.exp(z - np.max(z, axis=-2, keepdims=True))
+    return e / np.sum(e, axis=-2, keepdims=True)
+
+
+def _log_softmax(z):
+    """z − log Σ e^z down each column, shifted by the largest z (no log of an underflow)."""
+    shifted = z - np.max(z, axis=-2, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-2, keepdims=True))
+'''
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class MatrixCode:
     loss_return: str
     gradient_returns: list[str]
     printed: list[sympy.Expr]
+    helpers: tuple[str, ...] = ()  # the source of the helper functions they call
 
 
 def applies(d: Derivation) -> bool:
@@ -59,14 +76,15 @@ def applies(d: Derivation) -> bool:
     )
 
 
-def matrix_functions(d, params, as_code, printer, derivative, fresh, loss_name, outputs):
-    """The lines of ``loss`` and ``gradient`` written in matrix form, and the expressions
-    they print (for the helpers they call); None where the matrix rules do not cover the
-    loss. ``printer`` is the array printer, whose length checks open both functions."""
-    found = matrix_code(d, params, as_code, NumPyCode(), derivative, fresh, loss_name, outputs)
+def matrix_functions(d, params, as_code, derivative, fresh, loss_name, outputs):
+    """The lines of ``loss`` and ``gradient`` written in matrix form, each opened by the
+    checks that the arrays agree on every length, and the expressions they print (for the
+    helpers they call); None where the matrix rules do not cover the loss."""
+    printer = NumPyCode()
+    found = matrix_code(d, params, as_code, printer, derivative, fresh, loss_name, outputs)
     if found is None:
         return None
-    checks = tuple(("_agree(", [repr(n), *lengths], ")") for n, lengths in printer.checks)
+    checks = _length_checks(d.loss.in_matrices, {p.atom.name: p.name for p in params})
     guarded = any(e.has(sympy.Piecewise) for e in found.printed)
     loss_doc = f"The loss, in matrix form: {printing.text(d.loss.in_matrices, d.spellings)}"
     gradient_doc = (
@@ -80,7 +98,26 @@ def matrix_functions(d, params, as_code, printer, derivative, fresh, loss_name, 
         *function_lines("gradient", params, gradient_doc, found.gradient,
                         found.gradient_returns, printer, checks, guarded),
     ]  # fmt: skip
+    for helper in (*found.helpers, *((AGREE,) if checks else ())):
+        functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     return functions, found.printed
+
+
+def _length_checks(loss, code_name: dict) -> tuple:
+    """``_agree('d', W.shape[-1], x.shape[-1])`` for each length two arguments share, as
+    the arguments come (a vector (…, d), a matrix (…, rows, columns))."""
+    axes: dict = {}
+    for name in code_name:
+        matrix = next((m for m in loss.atoms(sympy.MatrixSymbol) if m.name == name), None)
+        if matrix is None:
+            continue
+        rows, columns = matrix.shape
+        found = [(rows, -1)] if columns == 1 else [(rows, -2), (columns, -1)]
+        for length, axis in found:
+            if not sympy.sympify(length).is_Integer:
+                axes.setdefault(str(length), []).append(f"{code_name[name]}.shape[{axis}]")
+    return tuple(("_agree(", [repr(n), *found], ")") for n, found in sorted(axes.items())
+                 if len(found) > 1)  # fmt: skip
 
 
 def matrix_code(
@@ -112,6 +149,7 @@ class _Writer:
         self.code_name, self.as_code, self.printer = code_name, as_code, printer
         self.matrices = matrices
         self.printed: list[sympy.Expr] = []
+        self.helpers: set[str] = set()
 
     def write(self, d, loss, variables, derivative, fresh, loss_name, output_names):
         leaves = sorted(
@@ -162,6 +200,7 @@ class _Writer:
             "value[..., 0, 0]",
             returns,
             self.printed,
+            tuple(sorted(self.helpers)),
         )
 
     def _name_nodes(self, node, named, order, fresh) -> None:
@@ -187,6 +226,8 @@ class _Writer:
         def spread(node, gradient) -> None:
             rebuilt = _rebuilt(node, named)
             for child, child_gradient in rules[type(node)].children(rebuilt, gradient):
+                if node in named:  # softmax(z) in its own gradient: by its name
+                    child_gradient = child_gradient.xreplace({rebuilt: named[node]})
                 child = original.get(child, child)
                 if not child.has(*variables):
                     continue
@@ -258,7 +299,8 @@ class _Writer:
 
     def _atom(self, expr) -> str:
         code = self.code(expr)
-        if isinstance(expr, (sympy.MatrixSymbol, sympy.Symbol, sympy.Transpose)):
+        plain = (sympy.MatrixSymbol, sympy.Symbol, sympy.Transpose, Softmax, sympy.OneMatrix)
+        if isinstance(expr, plain + (sympy.Identity,)):
             return code
         if isinstance(expr, ElementwiseApplyFunction) and isinstance(
             expr.function.expr, sympy.Function
@@ -283,9 +325,7 @@ class _Writer:
             return code
         if isinstance(expr, sympy.MatMul):
             number = sympy.Mul(*(a for a in expr.args if not isinstance(a, sympy.MatrixExpr)))
-            product = " @ ".join(
-                self._atom(a) for a in expr.args if isinstance(a, sympy.MatrixExpr)
-            )
+            product = self._product([a for a in expr.args if isinstance(a, sympy.MatrixExpr)])
             if number == 1:
                 return product
             if number == -1:
@@ -303,11 +343,30 @@ class _Writer:
             (t,) = expr.function.variables
             inner = sympy.Symbol(self.code(expr.expr), real=True)
             return self.scalar(expr.function.expr.xreplace({t: inner}))
+        if isinstance(expr, Softmax):  # LogSoftmax too
+            helper = "_log_softmax" if isinstance(expr, LogSoftmax) else "_softmax"
+            self.helpers.add(SOFTMAX_HELPERS)
+            return f"{helper}({self.code(expr.arg)})"
         if isinstance(expr, sympy.Identity):
             return f"np.eye({self._length(expr.rows)})"
         if isinstance(expr, sympy.OneMatrix):
             return f"np.ones(({self._length(expr.rows)}, {self._length(expr.cols)}))"
         raise NotImplementedError(type(expr).__name__)
+
+    def _product(self, factors: list) -> str:
+        """A @ B @ …; 𝟏ᵀ·X as the sums down X's columns; a product ending in a column
+        vector grouped from the right (A @ (B @ v): no matrix-by-matrix product)."""
+        for k, factor in enumerate(factors[:-1]):
+            if isinstance(factor, sympy.OneMatrix) and factor.shape[0] == 1:
+                summed = f"np.sum({self._product(factors[k + 1 :])}, axis=-2, keepdims=True)"
+                return " @ ".join([*(self._atom(f) for f in factors[:k]), summed])
+        codes = [self._atom(f) for f in factors]
+        if len(codes) > 2 and factors[-1].shape[1] == 1:
+            grouped = f"{codes[-2]} @ {codes[-1]}"
+            for code in reversed(codes[:-2]):
+                grouped = f"{code} @ ({grouped})"
+            return grouped
+        return " @ ".join(codes)
 
     def _length(self, dim) -> str:
         """A dimension (d) as the length of an argument's axis (``w.shape[-2]``)."""

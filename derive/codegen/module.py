@@ -55,26 +55,26 @@ def module_source(d: Derivation, derivative=None) -> str:
     params = parameters(d)
     as_code = to_parameters(params)
     over_arrays = arrays.has_arrays(d.expr)
-    printer = NumPyCode()
-    if over_arrays:
-        in_code = as_code(d.expr)
-        printer = arrays.ArrayCode(arrays.lengths(in_code), arrays.length_checks(in_code))
     taken = {p.name for p in params} | RESERVED | imported_names([d.expr])
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
     wrt = tuple(by_atom.get(atom_of(p.var), str(p.var)) for p in d.partials)
-    variables = [p.var for p in d.partials]
-    loss_code = as_code(d.expr)
-    written = functools.partial(_functions, d, params, loss_code, printer)
-    reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
     chosen = in_matrices = None
     if over_arrays and derivative is not None and matrices.applies(d):
         claimed = set(taken)
         outputs = [_claimed(f"d{name}_d{var}", claimed) for var in wrt]
         pieces = _fresh_pieces(claimed)
         in_matrices = matrices.matrix_functions(
-            d, params, as_code, printer, derivative, pieces, name, outputs
+            d, params, as_code, derivative, pieces, name, outputs
         )
+    printer = NumPyCode()
+    if over_arrays and in_matrices is None:
+        in_code = as_code(d.expr)
+        printer = arrays.ArrayCode(arrays.lengths(in_code), arrays.length_checks(in_code))
+    variables = [p.var for p in d.partials]
+    loss_code = as_code(d.expr)
+    written = functools.partial(_functions, d, params, loss_code, printer)
+    reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
     if over_arrays:
         derivative = None  # each partial one formula: its sums are not cut into pieces
     if in_matrices is not None:
@@ -96,11 +96,11 @@ def module_source(d: Derivation, derivative=None) -> str:
                 if operations.ratio("\n".join(cheaper))[1] < gradient_ops:
                     chosen, functions = other, cheaper
     if in_matrices is None:
-        printed = [s.expr for s in chosen[0]]
-    found = helpers([loss_code, *printed])
+        printed = [loss_code, *(s.expr for s in chosen[0])]
+    found = helpers(printed)
     if isinstance(printer, arrays.ArrayCode) and printer.checks:
         found.append(arrays.AGREE)
-    if any(e.has(logsumexp) for e in [loss_code, *printed]):
+    if any(e.has(logsumexp) for e in printed):
         found.append(LOGSUMEXP_HELPER)
     for helper in reversed(found):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]

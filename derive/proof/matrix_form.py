@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import sympy
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.matexpr import MatrixElement
 
+from rules.matrices import NormSquared, OneNorm
 from rules.sums import in_index_form
 
 
@@ -48,10 +50,32 @@ def element_of(matrix: sympy.Expr, var: sympy.Indexed) -> sympy.Expr:
     """The element of ``matrix`` at var's indices, in index form: to compare with the
     derivative it was written from."""
     matrix = matrix.replace(lambda e: isinstance(e, Number), lambda e: e.args[0][0, 0])
+    matrix = matrix.replace(_number_of_matrices, _written_as_a_sum)
     if len(var.indices) == 1:
         return in_index_form(matrix[var.indices[0] - 1, 0].doit())
     k, l_ = var.indices
     return in_index_form(matrix[k - 1, l_ - 1].doit())
+
+
+def _number_of_matrices(e) -> bool:
+    """‖v‖², ‖v‖₁, tr A, or (uᵀv)₁₁ (not the element wᵢ of a vector)."""
+    if isinstance(e, MatrixElement):
+        return e.parent.shape == (1, 1)
+    return isinstance(e, (NormSquared, OneNorm, sympy.Trace))
+
+
+def _written_as_a_sum(number):
+    """A number made of matrices (‖v‖², ‖v‖₁, tr A, (uᵀv)₁₁) as a sum over elements."""
+    i = sympy.Dummy("i", integer=True)
+    if isinstance(number, NormSquared):
+        v = number.args[0]
+        return sympy.Sum(v[i, 0] ** 2, (i, 0, v.shape[0] - 1))
+    if isinstance(number, OneNorm):
+        v = number.args[0]
+        return sympy.Sum(sympy.Abs(v[i, 0]), (i, 0, v.shape[0] - 1))
+    if isinstance(number, sympy.Trace):
+        return sympy.Sum(number.arg[i, i], (i, 0, number.arg.shape[0] - 1))
+    return number.args[0][0, 0]  # the element of a 1-by-1 product
 
 
 class _Writer:

@@ -16,7 +16,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive import notation
 from derive.read.groups import is_op, is_transpose
-from rules.matrices import NormSquared, OneNorm
+from rules.matrices import LogSoftmax, NormSquared, OneNorm, Softmax
 from rules.sums import in_index_form
 
 DEFAULT_LENGTH = "d"  # the length of a bold vector whose shape is not declared
@@ -43,6 +43,16 @@ def parsed_shapes(shapes) -> dict[str, tuple]:
             raise ValueError(f"the shape of {name} has {len(parts)} dimensions: give 1 or 2")
         found[name.strip()] = tuple(dimension(str(p)) for p in parts)
     return found
+
+
+def applied_to_each(array: sympy.MatrixExpr, function) -> sympy.MatrixExpr:
+    """``function`` applied to each element of ``array``; the natural log of a softmax is
+    kept whole, as log softmax(z)."""
+    if type(array) is Softmax:
+        t = sympy.Dummy("t", positive=True)
+        if function(t) == sympy.log(t):
+            return LogSoftmax(array.arg)
+    return array.applyfunc(function)
 
 
 def is_array(value) -> bool:
@@ -121,7 +131,7 @@ class ArrayReading:
             return entry.build(*args[:position], t, *args[position + 1 :])
 
         try:
-            return array.applyfunc(applied)
+            return applied_to_each(array, applied)
         except (ValueError, TypeError) as error:  # max(tanh(w), log(−1)): not comparable
             self.fail(f"{self._text(head)} cannot be formed here: {error}", head)
 
@@ -210,6 +220,8 @@ class ArrayReading:
         """softmax(z) = exp(z) / Σₖ exp(zₖ) of a vector z: a vector of the same length."""
         if not is_array(value) or value.shape[1] != 1:
             self.fail("the softmax is of a vector: declare its shape with --shape", head)
+        if self.in_matrices:
+            return Softmax(value)
         k = sympy.Dummy("k", integer=True)
         total = sympy.Sum(sympy.exp(value[k, 0]), (k, 0, value.shape[0] - 1))
         return value.applyfunc(sympy.exp) / total

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from derive.errors import ParseError
+from derive.read.arrays import applied_to_each
 
 # Commands the library applies without parentheses: \sin x, \ln x, \log_2 x.
 PAREN_FREE = {
@@ -89,8 +90,8 @@ class BridgeReading:
             if len(arrays) > 1 or not all(a.is_number for a in others):
                 raise ParseError("a function of several vectors is not supported", self.source, 0)
             position = args.index(arrays[0])
-            return arrays[0].applyfunc(
-                lambda t: expr.func(*args[:position], t, *args[position + 1 :])
+            return applied_to_each(
+                arrays[0], lambda t: expr.func(*args[:position], t, *args[position + 1 :])
             )
         try:
             return expr.func(*args)

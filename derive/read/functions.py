@@ -10,7 +10,7 @@ import sympy
 from derive import notation
 from derive.errors import ParseError
 from derive.notation import latex_to_text
-from derive.read.arrays import SOFTMAX, TRACE, is_array
+from derive.read.arrays import SOFTMAX, TRACE, applied_to_each, is_array
 from derive.read.bridge import PAREN_FREE, Fragment, is_placeholder, placeholder_name
 from derive.read.groups import Group, is_op
 from derive.read.names import _Name
@@ -166,7 +166,7 @@ class FunctionReading:
         if base is None:
             base = sympy.E if self.log_base == "e" else sympy.Integer(10)
         if is_array(args[0]):  # \log of a vector: of each element
-            return args[0].applyfunc(lambda t: sympy.log(t, base))
+            return applied_to_each(args[0], lambda t: sympy.log(t, base))
         try:
             return sympy.log(args[0], base)
         except (ValueError, TypeError, NotImplementedError) as error:

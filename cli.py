@@ -384,24 +384,21 @@ def intervals(pairs) -> dict[str, tuple[float, float]]:
 def assignments(option: str, pairs) -> dict[str, float]:
     """``("x=1.5", "s_c=0")`` as ``{"x": 1.5, "s_c": 0.0}``; bad pairs end with exit status 2."""
     values = {}
-    for pair in pairs:
-        name, equals, number = pair.partition("=")
-        if not equals or not name.strip():
-            fail(f"{option} {pair}: write NAME=NUMBER, as in {option} x=1.5")
+    for name, number in values_of(option, pairs, "NUMBER").items():
         try:
-            values[name.strip()] = float(number)
+            values[name] = float(number)
         except ValueError:
-            fail(f"{option} {pair}: {number.strip()!r} is not a number")
+            fail(f"{option} {name}={number}: {number.strip()!r} is not a number")
     return values
 
 
-def values_of(option: str, pairs) -> dict[str, str]:
+def values_of(option: str, pairs, what: str = "VALUE") -> dict[str, str]:
     """``("w=0", "x=1,2,3")`` as ``{"w": "0", "x": "1,2,3"}``, read by ``derive.values``."""
     values = {}
     for pair in pairs:
         name, equals, value = pair.partition("=")
         if not equals or not name.strip():
-            fail(f"{option} {pair}: write NAME=VALUE, as in {option} x=1.5 or {option} w=1,2,3")
+            fail(f"{option} {pair}: write NAME={what}, as in {option} x=1.5")
         values[name.strip()] = value
     return values
 

@@ -96,6 +96,15 @@ FOUND = [
         r"\begin{aligned} z_{0} &= \tan(s_c) - \text{lr} w_i + (3)^{\text{lr}} \\ L &="
         r" (\max(\sigma, \mathbf{w}^\top \mathbf{x}, 0))^{e^{100}} + z_{0} \end{aligned}",
     ),
+    # simplify's powsimp met log((3/2)^((3/2)^(x̄ + 100))) and multiplied the exponents into
+    # a whole number of billions of digits, in C: the deadline could not stop it (the hunt at
+    # 677cd10, seed 400, input 6874)
+    (
+        "tower-of-powers-of-a-fraction",
+        "z_{0} = \\frac{\\|\\mathbf{w} \\odot \\mathbf{x}\\|^2}{100} + z_{1}\n"
+        "L = (1.5)^{100 + \\bar{x}} + z_{0}\nz_{2} = \\min(10, 2) - \\sin(0.5)\n"
+        "z_{1} = z_{2} (\\max\\{0, \\pi - \\theta^T x_i\\})",
+    ),
     # a power of a vector (√w) in a norm reached the index form (the campaign at 628c319)
     (
         "power-of-a-vector",

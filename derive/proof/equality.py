@@ -70,11 +70,15 @@ MAX_EXPANDED_DEGREE = 64  # (x + 1)^1000000 is not multiplied out: it would not 
 
 
 def too_large_to_simplify(expr: sympy.Basic) -> bool:
-    """Whether SymPy's simplify could multiply out a power of a sum too high to hold: work in
-    C that no time limit interrupts, and gigabytes of coefficients."""
+    """Whether SymPy's simplify could build a number too large to hold, in C that no time
+    limit interrupts: a power of a sum multiplied out ((x + 1)^1000000: gigabytes of
+    coefficients), or a tower of powers of a fraction, (3/2)^((3/2)^(x + 100)), whose
+    exponents powsimp multiplies into a whole number with billions of digits."""
+    powers = expr.atoms(sympy.Pow)
     return any(
         p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_DEGREE and p.base.is_Add
-        for p in expr.atoms(sympy.Pow)
+        or p.base.is_Rational and p.exp.has(*(q for q in powers if q.base.is_Rational))
+        for p in powers
     )
 
 

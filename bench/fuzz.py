@@ -24,6 +24,7 @@ import collections
 import hashlib
 import json
 import multiprocessing
+import queue
 import random
 import sys
 import time
@@ -83,6 +84,64 @@ def classify(latex: str, timeout: float) -> tuple[str, str, float]:
 def _job(task: tuple[int, str, float]) -> tuple[int, str, str, str, float]:
     index, latex, timeout = task
     return (index, latex, *classify(latex, timeout))
+
+
+HUNG = 60.0  # seconds past its deadline after which an input's worker is killed
+
+
+def _worker(inbox, outbox) -> None:
+    for task in iter(inbox.get, None):
+        outbox.put(_job(task))
+
+
+def results(tasks: list, workers: int):
+    """Each task's result as it comes, from ``workers`` processes. A worker still on one
+    input HUNG seconds past its deadline is stopped from outside (work in C, a huge power
+    say, holds the interpreter where no deadline reaches) and the input counted over time."""
+    pending = list(reversed(tasks))
+    outbox = multiprocessing.Queue()
+    inboxes: dict = {}
+    current: dict = {}  # each worker's input and when it began
+
+    def feed(process) -> None:
+        if pending:
+            task = pending.pop()
+            inboxes[process].put(task)
+            current[process] = (task, time.monotonic())
+        else:
+            inboxes[process].put(None)
+            current.pop(process, None)
+
+    def start() -> None:
+        inbox = multiprocessing.Queue()
+        process = multiprocessing.Process(target=_worker, args=(inbox, outbox), daemon=True)
+        process.start()
+        inboxes[process] = inbox
+        feed(process)
+
+    for _ in range(max(1, min(workers, len(tasks)))):
+        start()
+    while current:
+        try:
+            result = outbox.get(timeout=1.0)
+        except queue.Empty:
+            result = None
+        if result is not None:
+            owner = next((p for p, (task, _) in current.items() if task[0] == result[0]), None)
+            if owner is not None:  # else the input of a worker already stopped
+                yield result
+                feed(owner)
+            continue
+        for process, (task, began) in list(current.items()):
+            spent = time.monotonic() - began
+            if spent > task[2] + HUNG:
+                process.kill()
+                process.join()
+                del current[process], inboxes[process]
+                yield (*task[:2], "over-time", f"hung: stopped after {spent:.0f} s", spent)
+                start()
+    for process in inboxes:
+        process.join(timeout=10)
 
 
 def code_fingerprint() -> str:
@@ -176,30 +235,29 @@ def main() -> None:
     for latex, category, detail, seconds in done.values():
         record(latex, category, detail, seconds)
     started = time.monotonic()
-    with multiprocessing.Pool(args.workers, maxtasksperchild=2000) as pool:
-        results = pool.imap_unordered(_job, tasks, chunksize=20)
-        for n, (index, latex, category, detail, seconds) in enumerate(results, start=1):
-            record(latex, category, detail, seconds)
-            if journal:
-                row = {
-                    "i": index,
-                    "latex": latex,
-                    "category": category,
-                    "detail": detail,
-                    "seconds": round(seconds, 3),
-                }
-                journal.write(json.dumps(row) + "\n")
-                journal.flush()
-            if category in FINDINGS:  # shown at once: a long campaign is read while it runs
-                print(f"{category}: {latex!r}\n    {detail}", file=sys.stderr, flush=True)
-            if n % 1000 == 0:
-                spent = time.monotonic() - started
-                total = n + len(done)
-                print(
-                    f"  {total} inputs ({n} in {spent:.0f} s), {dict(counts)}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+    found = results(tasks, args.workers)
+    for n, (index, latex, category, detail, seconds) in enumerate(found, start=1):
+        record(latex, category, detail, seconds)
+        if journal:
+            row = {
+                "i": index,
+                "latex": latex,
+                "category": category,
+                "detail": detail,
+                "seconds": round(seconds, 3),
+            }
+            journal.write(json.dumps(row) + "\n")
+            journal.flush()
+        if category in FINDINGS:  # shown at once: a long campaign is read while it runs
+            print(f"{category}: {latex!r}\n    {detail}", file=sys.stderr, flush=True)
+        if n % 1000 == 0:
+            spent = time.monotonic() - started
+            total = n + len(done)
+            print(
+                f"  {total} inputs ({n} in {spent:.0f} s), {dict(counts)}",
+                file=sys.stderr,
+                flush=True,
+            )
     elapsed = time.monotonic() - started
     resumed = f", {len(done)} of them from {args.journal}" if done else ""
     print(

@@ -4,6 +4,8 @@ the same inputs by the hundred thousand."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -118,3 +120,24 @@ FOUND = [
 def test_inputs_the_campaign_found_are_answered_or_refused(latex):
     category, detail, _ = classify(latex, timeout=20)
     assert category in ("accepted", "refused"), (latex, category, detail)
+
+
+def _stuck_on_the_second(task):
+    index, latex, _ = task
+    if index == 1:
+        time.sleep(60)  # as work in C that no deadline reaches
+    return (index, latex, "accepted", "", 0.0)
+
+
+def test_a_worker_stuck_past_its_deadline_is_stopped_and_the_input_counted_over_time(
+    monkeypatch,
+):
+    from bench import fuzz
+
+    monkeypatch.setattr(fuzz, "_job", _stuck_on_the_second)
+    monkeypatch.setattr(fuzz, "HUNG", 0.5)
+    tasks = [(k, f"x_{k}", 0.1) for k in range(4)]
+    found = {index: (category, detail) for index, _, category, detail, _ in fuzz.results(tasks, 2)}
+    assert sorted(found) == [0, 1, 2, 3]
+    assert found[1][0] == "over-time" and found[1][1].startswith("hung: stopped after")
+    assert all(found[k][0] == "accepted" for k in (0, 2, 3))

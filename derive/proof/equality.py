@@ -76,8 +76,11 @@ def too_large_to_simplify(expr: sympy.Basic) -> bool:
     exponents powsimp multiplies into a whole number with billions of digits."""
     powers = expr.atoms(sympy.Pow)
     return any(
-        p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_DEGREE and p.base.is_Add
-        or p.base.is_Rational and p.exp.has(*(q for q in powers if q.base.is_Rational))
+        p.exp.is_Integer
+        and abs(p.exp) > MAX_EXPANDED_DEGREE
+        and p.base.is_Add
+        or p.base.is_Rational
+        and p.exp.has(*(q for q in powers if q.base.is_Rational))
         for p in powers
     )
 

@@ -6,6 +6,9 @@ message and exit status 2. No mathematics happens here.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -558,6 +561,70 @@ def rules(format_, output):
     from derive.emit import rules as rule_table
 
     emit(rule_table.render(format_), output)
+
+
+@main.command()
+@click.argument("notes", metavar="NOTES.md")
+@click.option("-o", "--output", required=True, metavar="FILE", help="Where to write the note.")
+def render(notes, output):
+    """Expand the ```derive blocks of a Markdown note (.md, .qmd) into derivations.
+
+    Each block holds a command line without the word derive (grad, check or code); it is
+    replaced by the command's output, with $$ mathematics. A block that fails stops the
+    rendering with FILE:LINE and nothing is written.
+    """
+    from derive.notes import MARKDOWN_SUFFIXES, RenderError, render_markdown
+
+    path = Path(notes)
+    if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        fail(f"render reads Markdown notes ({', '.join(MARKDOWN_SUFFIXES)}); LaTeX and "
+             "notebooks are not supported yet")  # fmt: skip
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_NOTE_BYTES + 1)
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror or error}")
+    if len(data) > MAX_NOTE_BYTES:
+        fail(f"{path} is larger than {MAX_NOTE_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        fail(f"{path} is not UTF-8 text")
+    try:
+        rendered = render_markdown(text, _run_block, str(path))
+    except RenderError as error:
+        fail(str(error))
+    _write_whole(rendered, output)
+
+
+MAX_NOTE_BYTES = 8_000_000  # a note larger than this is not lecture notes
+
+
+def _run_block(arguments: list[str]) -> tuple[int, str, str]:
+    """A derive command run in this process: its exit status, output and messages."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main.main(args=arguments, prog_name="derive", standalone_mode=False)
+            status = 0
+        except SystemExit as stop:
+            status = stop.code if isinstance(stop.code, int) else 2
+        except click.ClickException as error:  # a bad option
+            error.show()
+            status = error.exit_code
+    return status, out.getvalue(), err.getvalue()
+
+
+def _write_whole(text: str, output: str) -> None:
+    """``text`` to ``output`` all at once (a file beside it, then renamed): never half of it."""
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        fail(f"cannot write {output}: {error.strerror or error}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -98,6 +98,14 @@ FOUND = [
         r"\begin{aligned} z_{0} &= \tan(s_c) - \text{lr} w_i + (3)^{\text{lr}} \\ L &="
         r" (\max(\sigma, \mathbf{w}^\top \mathbf{x}, 0))^{e^{100}} + z_{0} \end{aligned}",
     ),
+    # 1·(a vector holding a sum) made SymPy work the sum out, and its Gosper step raised
+    # TypeError (the campaign at 97b54b9, input 1359): a term after no sign is not multiplied
+    (
+        "sum-worked-out-by-a-sign",
+        r"\cosh(\mathbf{w}^\top \sigma(\|\begin{cases} \frac12 & x > 0 \\ \mathbf{x}^\top"
+        r" \log \operatorname{softmax}(\mathbf{w}) & \text{otherwise} \end{cases} \mathbf{w}"
+        r" - \mathbf{x}\|^2 \mathbf{x}))",
+    ),
     # simplify's powsimp met log((3/2)^((3/2)^(x̄ + 100))) and multiplied the exponents into
     # a whole number of billions of digits, in C: the deadline could not stop it (the hunt at
     # 677cd10, seed 400, input 6874)

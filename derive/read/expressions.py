@@ -47,7 +47,7 @@ class ExpressionReading:
         for k, item in enumerate(items):
             if is_op(item, "+", "-") and (k == 0 or ends_operand(items[k - 1])):
                 if k > start:
-                    terms.append(sign * self.term(items[start:k]))
+                    terms.append(self.signed(sign, self.term(items[start:k]), col, end))
                 elif k > 0:
                     self.fail(f"'{item.text}' needs a term before it", item)
                 sign = -1 if item.text == "-" else 1
@@ -57,13 +57,24 @@ class ExpressionReading:
                 start = k + 1
         if start >= len(items):
             self.fail(f"'{items[-1].text}' needs a term after it", items[-1])
-        terms.append(sign * self.term(items[start:]))
+        terms.append(self.signed(sign, self.term(items[start:]), col, end))
         if any(is_array(t) for t in terms) and not all(is_array(t) for t in terms):
             self.fail("cannot add a number and a vector or matrix", col=col, end=end)
         try:
             return self.as_number_if_1x1(sympy.Add(*terms), items)
         except TypeError as error:  # a number plus a vector: SymPy's "Mix of Matrix and Scalar"
             self.fail(f"cannot add a number and a vector or matrix ({error})", col=col, end=end)
+
+    def signed(self, sign: int, value, col: int, end: int):
+        """−value for a term after a minus sign; SymPy's errors on the way (a matrix of a
+        sum it cannot work out, say) become a refusal."""
+        if sign == 1:
+            return value
+        try:
+            return -value
+        except (TypeError, ValueError, NotImplementedError, AttributeError) as error:
+            self.fail(f"cannot form this expression ({error})", col=col, end=end)
+            raise AssertionError from None  # unreachable
 
     def _refuse_stray(self, items: list) -> None:
         for item in items:

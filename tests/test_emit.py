@@ -203,3 +203,23 @@ def test_rules_table_lists_every_rule():
     assert len(listing) == len(all_rules()) + len(MATRIX_RULES) + 1  # and the elementwise rule
     assert sum(row["family"] == "matrices" for row in listing) == len(MATRIX_RULES) + 1
     assert "chain rule" in rules.render("text")
+
+
+def test_every_line_of_a_loss_from_a_file_is_a_latex_comment(tmp_path):
+    """A loss read from an @file with % notes over several lines: each line of it echoed as
+    a comment, so that the document still compiles."""
+    source = "% the hinge loss\n% y is the label\n\\max(0,\n 1 - y w x)\n"
+    latex = derive.gradient(source, wrt="w").latex(standalone=True)
+    echoed = latex.split("\\begin{document}")[1].split("Loss:")[0].splitlines()
+    assert [line for line in echoed if line.strip() and not line.startswith("%")] == [
+        "\\allowdisplaybreaks"
+    ]
+    assert "%  1 - y w x)" in echoed
+    if shutil.which("pdflatex") is None:
+        return
+    (tmp_path / "notes.tex").write_text(latex)
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "notes.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:]

@@ -126,8 +126,10 @@ def partial_block(d: Derivation, p: Partial) -> list[str]:
 
 def render(d: Derivation, standalone: bool = False) -> str:
     """The derivation as a LaTeX snippet (amsmath), or a whole document."""
-    body = [
-        f"% derived by derive {__version__} from: {d.source.strip()}",
+    first, *rest = d.source.strip().splitlines() or [""]
+    body = [  # every line of the input a comment: an @file may hold several, % notes too
+        f"% derived by derive {__version__} from: {first}",
+        *(f"% {line}" for line in rest),
         f"Loss: {loss_math(d)}. " + " ".join(reading(d)) + "\n",
     ]
     for p in d.partials:

@@ -564,21 +564,24 @@ def rules(format_, output):
 
 
 @main.command()
-@click.argument("notes", metavar="NOTES.md")
+@click.argument("notes", metavar="NOTES")
 @click.option("-o", "--output", required=True, metavar="FILE", help="Where to write the note.")
 def render(notes, output):
-    """Expand the ```derive blocks of a Markdown note (.md, .qmd) into derivations.
+    """Expand the derive blocks of lecture notes: Markdown (.md, .qmd), LaTeX (.tex) or a
+    Jupyter notebook (.ipynb).
 
-    Each block holds a command line without the word derive (grad, check or code); it is
-    replaced by the command's output, with $$ mathematics. A block that fails stops the
-    rendering with FILE:LINE and nothing is written.
+    A Markdown block is a ```derive fence holding a command line without the word derive
+    (grad, check, code or plot); a LaTeX block is a derive environment
+    (\\begin{derive} ... \\end{derive}); a notebook's %%derive cells are run. Each is
+    replaced by the command's output. A block that fails stops the rendering with FILE:LINE
+    and nothing is written.
     """
-    from derive.notes import MARKDOWN_SUFFIXES, RenderError, render_markdown
+    from derive import notes as renderers
 
     path = Path(notes)
-    if path.suffix.lower() not in MARKDOWN_SUFFIXES:
-        fail(f"render reads Markdown notes ({', '.join(MARKDOWN_SUFFIXES)}); LaTeX and "
-             "notebooks are not supported yet")  # fmt: skip
+    suffix = path.suffix.lower()
+    if suffix not in renderers.SUFFIXES:
+        fail(f"render reads lecture notes ({', '.join(renderers.SUFFIXES)}), not {path.name}")
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_NOTE_BYTES + 1)
@@ -590,9 +593,17 @@ def render(notes, output):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         fail(f"{path} is not UTF-8 text")
+    pictures = renderers.PictureFiles(Path(output))
     try:
-        rendered = render_markdown(text, _run_block, str(path))
-    except RenderError as error:
+        if suffix == ".ipynb":
+            from derive.notebooks import render_notebook
+
+            rendered = render_notebook(text, str(path))
+        else:
+            run = renderers.shared_cache(_run_block)
+            rendered = renderers.SUFFIXES[suffix](text, run, str(path), pictures)
+    except renderers.RenderError as error:
+        pictures.discard()
         fail(str(error))
     _write_whole(rendered, output)
 

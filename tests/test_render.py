@@ -64,7 +64,7 @@ BAD_BLOCKS = [
     # (id, the note, what the message says)
     ("malformed-loss", "text\n\n```derive\ngrad '\\max(x'\n```\n", "note.md:4: "),
     ("unknown-command", "```derive\nfly 'x'\n```\n", "note.md:2: a derive block holds one of"),
-    ("empty-block", "```derive\n```\n", "holds one of grad, check, code, not nothing"),
+    ("empty-block", "```derive\n```\n", "holds one of grad, check, code, plot, not nothing"),
     ("unclosed-quote", "```derive\ngrad 'x^2\n```\n", "note.md:2: the command line cannot"),
     ("writes-elsewhere", "```derive\ngrad x^2 -o x.md\n```\n", "writes into the note"),
     ("variable-not-in-loss", "a\nb\n```derive\ngrad x^2 --wrt z\n```\n", "note.md:4: --wrt z"),
@@ -80,6 +80,107 @@ def test_a_block_that_fails_is_named_and_nothing_is_written(tmp_path, text, mess
     assert not target.exists() and "Traceback" not in result.output
 
 
-def test_render_reads_markdown_only_for_now(tmp_path):
-    result, _ = _render(tmp_path, "\\begin{derive} grad x^2 \\end{derive}", name="note.tex")
-    assert result.exit_code == 2 and "render reads Markdown notes" in result.output
+def test_a_plot_block_draws_a_picture_beside_the_note_and_links_it(tmp_path):
+    note = "```derive\nplot '|w - 1|' --wrt w\n```\n"
+    result, target = _render(tmp_path, note)
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == "![The loss and its derivative](out-1.png)\n"
+    assert (tmp_path / "out-1.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_pictures_of_a_note_that_fails_are_removed(tmp_path):
+    note = "```derive\nplot '|w - 1|' --wrt w\n```\n\n```derive\ngrad '\\max(x'\n```\n"
+    result, target = _render(tmp_path, note)
+    assert result.exit_code == 2 and "note.md:6: " in result.output, result.output
+    assert not target.exists() and not (tmp_path / "out-1.png").exists()
+
+
+def test_a_repeated_block_is_run_once(monkeypatch, tmp_path):
+    import cli
+
+    runs = []
+    run = cli._run_block
+    monkeypatch.setattr(
+        cli, "_run_block", lambda arguments: runs.append(arguments) or run(arguments)
+    )
+    block = "```derive\ngrad x^2\n```\n"
+    result, target = _render(tmp_path, block + "between\n\n" + block)
+    assert result.exit_code == 0 and len(runs) == 1, result.output
+    assert target.read_text(encoding="utf-8").count("2 x") >= 2
+
+
+LATEX_NOTE = r"""\documentclass{article}
+\begin{document}
+The hinge loss, by $w$:
+\begin{derive}
+grad '\max(0, 1 - y w x)' --wrt w --form cases
+\end{derive}
+% \begin{derive} in a comment is left alone
+and its code:
+  \begin{derive}
+  code '(w x - y)^2' --wrt w
+  \end{derive}
+\end{document}
+"""
+
+
+def test_a_latex_note_renders_with_the_packages_it_needs(tmp_path):
+    result, target = _render(tmp_path, LATEX_NOTE, name="note.tex")
+    assert result.exit_code == 0, result.output
+    rendered = target.read_text(encoding="utf-8")
+    assert rendered.startswith(
+        "\\documentclass{article}\n\\usepackage{amsmath} % added by derive render\n"
+        "\\usepackage{amssymb} % added by derive render\n\\begin{document}\nThe hinge loss"
+    )
+    assert "\\begin{align*}" in rendered and "\\begin{cases}" in rendered
+    assert "% \\begin{derive} in a comment is left alone" in rendered
+    assert "\\begin{verbatim}\n" in rendered and "def gradient(w, x, y):" in rendered
+    assert _render(tmp_path, LATEX_NOTE, name="note.tex")[1].read_text("utf-8") == rendered
+
+
+PREAMBLES = [
+    # (id, the preamble, the packages render adds)
+    ("bare", "\\documentclass{article}", ["amsmath", "amssymb"]),
+    ("mathtools-loads-amsmath", "\\documentclass{article}\n\\usepackage{mathtools,amssymb}", []),
+    ("options", "\\documentclass[11pt]{article}\n\\usepackage[fleqn]{amsmath}", ["amssymb"]),
+    ("commented-out", "\\documentclass{article}\n% \\usepackage{amsmath}", ["amsmath", "amssymb"]),
+]
+
+
+@pytest.mark.parametrize(
+    "preamble,added", [p[1:] for p in PREAMBLES], ids=[p[0] for p in PREAMBLES]
+)
+def test_the_preamble_gets_the_packages_it_lacks(preamble, added):
+    from derive.notes.latex import with_packages
+
+    text = preamble + "\n\\begin{document}\nx\n\\end{document}\n"
+    rendered = with_packages(text, {"amsmath", "amssymb"})
+    found = [p for p in ("amsmath", "amssymb") if f"{{{p}}} % added by derive" in rendered]
+    assert found == added
+    assert with_packages(rendered, {"amsmath", "amssymb"}) == rendered
+
+
+def test_a_latex_fragment_is_left_without_a_preamble(tmp_path):
+    result, target = _render(tmp_path, "\\begin{derive}\ngrad x^2\n\\end{derive}\n", "n.tex")
+    assert result.exit_code == 0, result.output
+    assert "\\usepackage" not in target.read_text(encoding="utf-8")
+
+
+LATEX_FAILURES = [
+    ("malformed-loss", "a\n\\begin{derive}\ngrad '\\max(x'\n\\end{derive}\n", "note.tex:3: "),
+    ("left-open", "a\n\\begin{derive}\ngrad x^2\n", "note.tex:2: this derive environment has"),
+]
+
+
+@pytest.mark.parametrize(
+    "text,message", [f[1:] for f in LATEX_FAILURES], ids=[f[0] for f in LATEX_FAILURES]
+)
+def test_a_latex_block_that_fails_is_named(tmp_path, text, message):
+    result, target = _render(tmp_path, text, name="note.tex")
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not target.exists()
+
+
+def test_render_refuses_a_file_that_is_not_notes(tmp_path):
+    result, _ = _render(tmp_path, "x", name="note.docx")
+    assert result.exit_code == 2 and "render reads lecture notes (.md" in result.output

@@ -8,7 +8,7 @@ import sympy
 
 from derive import printing
 from derive.emit import latex as latex_emit
-from derive.emit import layout
+from derive.emit import latex_lines, layout
 
 VERDICTS = {
     "proved": "Proved: the claim equals the derivative wherever the loss is differentiable.",
@@ -43,7 +43,7 @@ def _lines(result, math, prose=str) -> list[str]:
     example = result.counterexample
     if example is not None:
         values = ", ".join(
-            f"{math(atom)} = {math(value)}" for atom, value in example.values.items()
+            math(sympy.Eq(atom, value, evaluate=False)) for atom, value in example.values.items()
         )
         out.append(
             f"{prose('Counterexample:')} {values}: {prose('the claim gives')} "
@@ -79,29 +79,34 @@ def text(result) -> str:
 
 
 def latex(result, standalone: bool = False) -> str:
-    """The verdict as LaTeX for notes (``standalone``: a whole document)."""
+    """The verdict as LaTeX for notes: the claim and the derivative displayed, the verdict,
+    then where it holds or fails, a counterexample and the kinks as a list (``standalone``:
+    a whole document, with a title)."""
     d, partial = result.derivation, result.partial
+    width = latex_lines.PAGE_WIDTH if standalone else latex_lines.SNIPPET_WIDTH
 
     def math(expr) -> str:
         return f"${latex_emit.math(d, expr)}$"
 
     lhs = latex_emit.left_side(d, partial)
-    body = [
+    verdict, *details = _lines(result, math, latex_emit.prose)
+    comment = (
         f"% checked by derive: d/d{partial.var.name} of {_one_line(d.source)}"
-        f" = {_one_line(result.claim_source)}",
-        rf"Claim: $\displaystyle {lhs} = {latex_emit.math(d, result.claim)}$.",
-        "",
-        rf"Derivative: $\displaystyle {lhs} = {latex_emit.math(d, partial.formula)}$.",
-        "",
-    ]
-    body += [line + "\n" for line in _lines(result, math, latex_emit.prose)]
-    text_ = "\n".join(body).rstrip() + "\n"
-    if not standalone:
-        return text_
-    return (
-        "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
-        "\\begin{document}\n" + text_ + "\\end{document}\n"
+        f" = {_one_line(result.claim_source)}\n"
     )
+    body = [
+        *([r"\section*{A claimed derivative, checked}"] if standalone else []),
+        r"\noindent\textbf{Claim:}",
+        latex_emit.displayed(f"{lhs} = {latex_emit.math(d, result.claim)}", width),
+        r"\textbf{Derivative:}",
+        latex_emit.displayed(f"{lhs} = {latex_emit.math(d, partial.formula)}", width),
+        rf"\textbf{{Verdict:}} {verdict}",
+    ]
+    if details:
+        items = [rf"\item {line[:1].upper()}{line[1:]}" for line in details]
+        body += [r"\begin{itemize}", *items, r"\end{itemize}"]
+    text_ = comment + latex_emit.stretchy("\n".join(body).rstrip() + "\n")
+    return latex_emit.document(text_) if standalone else text_
 
 
 def markdown(result) -> str:

@@ -1,7 +1,10 @@
-"""LaTeX for lecture notes: an ``align*`` per partial derivative, each step's rule beside it.
+"""LaTeX for lecture notes: an ``align*`` per partial derivative, each step's rule beside it,
+or, when that is wider than the page, each step on its own lines with its rule as a tag.
 
-``render(d)`` is a snippet for a document that loads amsmath; ``render(d, standalone=True)``
-a whole document that pdflatex compiles. Markdown and HTML reuse the blocks built here.
+``render(d)`` is a snippet for a document that loads amsmath (and graphicx, for an equation
+that had to be scaled to fit), sized for the article class's page; ``render(d,
+standalone=True)`` a whole document that pdflatex compiles. Markdown and HTML reuse the
+rows built here (MathJax and browsers scroll a wide equation instead).
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ import sympy
 
 from derive import printing
 from derive.deadline import check
-from derive.emit import layout
+from derive.emit import latex_lines, layout
+from derive.emit.latex_lines import broken, scaled_to
+from derive.emit.texwidth import points
 from derive.model import Derivation, Partial
 from derive.version import __version__
 
@@ -63,12 +68,8 @@ def aligned_rows(d: Derivation, p: Partial) -> list[str]:
     rows = []
     for k, line in enumerate(layout.partial_lines(p, d.form)):
         check()  # a long chain is typeset within the request's deadline
-        labels = "; ".join(label(d, item) for item in line.labels)
-        mark = layout.status_mark(line.verified)
-        if mark:
-            labels += rf" \quad \text{{({prose(mark)})}}"
         start = left_side(d, p) + " " if k == 0 else ""
-        rows.append(rf"{start}&= {math(d, line.expr)} && {labels}")
+        rows.append(rf"{start}&= {math(d, line.expr)} && {_labels(d, line)}")
     return rows
 
 
@@ -88,8 +89,16 @@ def _case_mark(status: str) -> str:
     return rf" \quad \text{{({prose(mark)})}}" if mark else ""
 
 
-def sentence(d: Derivation, s: layout.Sentence) -> str:
-    return s.render(lambda e: f"${math(d, e)}$", prose)
+def sentence(d: Derivation, s: layout.Sentence, width: float = latex_lines.SNIPPET_WIDTH) -> str:
+    """A sentence with its mathematics inline, or displayed where a piece is too long to
+    share a line with words."""
+
+    def wrap(piece: str) -> str:
+        if points(piece, display=False) <= width * 0.6:
+            return f"${piece}$"
+        return "\n" + displayed(piece, width) + "\n"
+
+    return s.render_inline(lambda e: math(d, e), prose, wrap)
 
 
 def reading(d: Derivation) -> list[str]:
@@ -112,36 +121,125 @@ def _has_kinks(d: Derivation) -> bool:
     )
 
 
-def partial_block(d: Derivation, p: Partial) -> list[str]:
-    out = [r"\begin{align*}", " \\\\\n".join(aligned_rows(d, p)), r"\end{align*}"]
+def partial_block(d: Derivation, p: Partial, width: float) -> list[str]:
+    """One partial derivative: its equation chain, cases, sentences and verification."""
+    rows = _rules_beside(d, p, width) or _rules_as_tags(d, p, width)
+    out = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
     if p.cases:
-        out += [r"\[", result_equation(d, p), r"\]"]
+        out += [r"\[", scaled_to(result_equation(d, p), width), r"\]"]
     for extra in layout.after_result(d, p):
-        out.append(sentence(d, extra) + "\n")
+        out.append(sentence(d, extra, width) + "\n")
     for kink in p.kinks:
-        out.append(sentence(d, layout.kink_sentence(kink)) + "\n")
+        out.append(sentence(d, layout.kink_sentence(kink), width) + "\n")
     out.append(prose(layout.verification_summary(p)) + "\n")
     return out
 
 
+def _labels(d: Derivation, line: layout.Line) -> str:
+    """The rules a line used, with how sure its step is when not proved."""
+    labels = r";\ ".join(label(d, item) for item in line.labels)
+    mark = layout.status_mark(line.verified)
+    return labels + (rf" \quad \text{{({prose(mark)})}}" if mark else "")
+
+
+def _rules_beside(d: Derivation, p: Partial, width: float) -> list[str] | None:
+    """The rows with each rule in a column of its own, when that fits ``width``."""
+    lines = layout.partial_lines(p, d.form)
+    if not lines:
+        return aligned_rows(d, p)
+    widest = max(points("= " + math(d, line.expr)) for line in lines)
+    rules = max(points(_labels(d, line)) for line in lines)
+    if points(left_side(d, p)) + widest + 20 + rules > width * latex_lines.SLACK:
+        return None
+    return aligned_rows(d, p)
+
+
+def _rules_as_tags(d: Derivation, p: Partial, width: float) -> list[str]:
+    """The chain as lines that fit ``width``: ∂L/∂v first (broken if it must be), then each
+    step as ``= …``, broken before the + and − of its sums, its rule as a tag at the right
+    margin (amsmath moves a tag below a line it does not fit beside)."""
+    rows = stacked(left_side(d, p), width)
+    for line in layout.partial_lines(p, d.form):
+        check()
+        labels = _labels(d, line)
+        tag = rf"\tag*{{\small {_inline(labels, width * latex_lines.SLACK)}}}"
+        first, *more = stacked(math(d, line.expr), width, r"&\quad = ", r"&\qquad\quad ")
+        rows += [f"{first} {tag}", *more]
+    return rows
+
+
+def stacked(latex: str, width: float, first: str = "& ", more: str = r"&\qquad ") -> list[str]:
+    """Rows of an ``align*`` showing ``latex`` over as many lines as it needs to fit
+    ``width``: ``first`` starts the first, ``more`` the others."""
+    indent = points(first.replace("&", ""))
+    head, *rest = broken(latex, width - indent - 20)
+    rows = [f"{first}{scaled_to(head, width - indent)}"]
+    return rows + [f"{more}{scaled_to(line, width - indent - 20)}" for line in rest]
+
+
+def displayed(latex: str, width: float) -> str:
+    """``latex`` displayed on its own line, or over several when it is too wide for one."""
+    if points(latex) <= width * latex_lines.SLACK:
+        return rf"\[ {latex} \]"
+    return "\\begin{align*}\n" + " \\\\\n".join(stacked(latex, width)) + "\n\\end{align*}"
+
+
+def _inline(latex: str, width: float) -> str:
+    """``$latex$`` in text style, scaled down when wider than ``width``."""
+    if points(latex, display=False) <= width:
+        return f"${latex}$"
+    factor = max(0.3, int(width / points(latex, display=False) * 20) / 20)
+    return rf"\scalebox{{{factor:.2f}}}{{${latex}$}}"
+
+
 def render(d: Derivation, standalone: bool = False) -> str:
-    """The derivation as a LaTeX snippet (amsmath), or a whole document."""
+    """The derivation as a LaTeX snippet (amsmath), or a whole document; each fits its page.
+    A document has a title, and a heading for each partial derivative; a snippet has a
+    heading for each only when there are several."""
+    width = latex_lines.PAGE_WIDTH if standalone else latex_lines.SNIPPET_WIDTH
     first, *rest = d.source.strip().splitlines() or [""]
-    body = [  # every line of the input a comment: an @file may hold several, % notes too
+    comments = [  # every line of the input a comment: an @file may hold several, % notes too
         f"% derived by derive {__version__} from: {first}",
         *(f"% {line}" for line in rest),
-        f"Loss: {loss_math(d)}. " + " ".join(reading(d)) + "\n",
     ]
+    body = []
+    if standalone:
+        body.append(r"\section*{The derivatives of the loss, step by step}")
+    body += _loss_paragraph(d, width)
     for p in d.partials:
-        body += partial_block(d, p)
-    text = "\n".join(body).rstrip() + "\n"
-    if not standalone:
-        return text
+        by = f"By ${math(d, p.var)}$"
+        if standalone:
+            body.append(rf"\subsection*{{{by}}}")
+        elif len(d.partials) > 1:
+            body.append(rf"\paragraph{{{by}.}}")
+        body += partial_block(d, p, width)
+    text = "\n".join(comments) + "\n" + stretchy("\n".join(body).rstrip() + "\n")
+    return document(text) if standalone else text
+
+
+def stretchy(body: str) -> str:
+    """``body`` in a group whose paragraphs may stretch their spaces further than TeX's
+    default, rather than run a line of inline mathematics into the margin."""
+    return "\\begingroup\\setlength{\\emergencystretch}{3em}\n" + body + "\\par\\endgroup\n"
+
+
+def document(body: str) -> str:
+    """``body`` as a whole document for pdflatex, on an A4 page with 2 cm margins."""
     return (
         "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
-        "\\usepackage[margin=2cm]{geometry}\n\\begin{document}\n"
-        "\\allowdisplaybreaks\n" + text + "\\end{document}\n"
+        "\\usepackage{graphicx}\n\\usepackage[a4paper,margin=2cm]{geometry}\n"
+        "\\begin{document}\n\\allowdisplaybreaks\n" + body + "\\end{document}\n"
     )
+
+
+def _loss_paragraph(d: Derivation, width: float) -> list[str]:
+    """The loss as read and how it was read: in the sentence, or displayed over lines when
+    it is too long for one."""
+    readings = " ".join(reading(d)) + "\n"
+    if d.loss.definitions or points(math(d, d.expr), display=False) < width * 0.6:
+        return [f"Loss: {loss_math(d)}. " + readings]
+    name = f"{d.name} = " if d.name else ""
+    return ["Loss:", displayed(name + math(d, d.expr), width), readings]
 
 
 def render_for_notebook(d: Derivation) -> str:

@@ -8,13 +8,13 @@ websites and lecture notes do), named by the rules it used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 from derive.deadline import check
+from derive.emit.sentence import Sentence, with_formulas
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
 from rules.matrices import GradientOf
 
@@ -189,16 +189,6 @@ def status_mark(status: str) -> str:
     return marks.get(status, status)
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """Prose with mathematics in it: ``parts`` alternate text and SymPy expressions."""
-
-    parts: tuple
-
-    def render(self, math: Callable[[sympy.Basic], str], prose: Callable[[str], str] = str) -> str:
-        return "".join(prose(p) if isinstance(p, str) else math(p) for p in self.parts)
-
-
 def reals_sentence(d: Derivation) -> Sentence:
     """Every symbol is real; and where the loss is real when that is not everywhere (|√x|
     is real only where x ≥ 0: its derivatives are taken there)."""
@@ -235,7 +225,7 @@ def kink_sentence(kink: Kink) -> Sentence:
             "; the formula gives ",
             kink.convention,
             " there (by the convention ",
-            kink.convention_text,
+            *with_formulas(kink.convention_text),
             ")",
         ]
     parts.append(".")

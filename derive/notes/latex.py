@@ -47,6 +47,8 @@ def render_latex(text: str, run: Callable, name: str, pictures: PictureFiles) ->
                 f"\\includegraphics[width=0.8\\linewidth]{{{picture.name}}}\n"
                 "\\end{center}\n"
             )
+        if "\\scalebox" in output:  # an equation scaled to fit the page
+            needed.add("graphicx")
         pieces += [text[last : block.start()], output if output.endswith("\n") else output + "\n"]
         last = block.end()
     rest = text[last:]

@@ -9,6 +9,9 @@
 ``.text()``, ``.latex()``, ``.markdown()``, ``.html()``, ``.to_json()``, ``.code()`` and
 ``.compile()``. ``check`` proves or refutes a claimed derivative, ``descend`` runs gradient
 descent with the derived gradient, ``plot`` draws a loss and its derivative.
+
+In Jupyter or IPython, ``%load_ext derive`` gives the ``%%derive`` cell magic and the
+``%derive`` line magic (``derive.jupyter``).
 """
 
 from __future__ import annotations
@@ -40,3 +43,14 @@ def __getattr__(name):
 
     module, attribute = _LAZY[name]
     return getattr(importlib.import_module(module), attribute)
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext derive``: register the ``%derive`` line and ``%%derive`` cell magics.
+
+    IPython is imported here, not by ``import derive``. (Through importlib, as the attributes
+    above: ``derive.jupyter`` reads options with the command line's own commands in cli.py,
+    which import this package.)"""
+    import importlib
+
+    importlib.import_module("derive.jupyter").load_ipython_extension(ipython)

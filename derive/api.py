@@ -39,7 +39,8 @@ class Derivation(DerivationData):
     """A loss and its partial derivatives, each derived step by step and verified.
 
     Print it with ``.text()``, ``.latex()``, ``.markdown()``, ``.html()`` or ``.to_json()``;
-    ``.code()`` and ``.compile()`` give the NumPy module; in Jupyter it shows itself as LaTeX.
+    ``.code()`` and ``.compile()`` give the NumPy module; in Jupyter it shows itself as HTML,
+    Markdown or LaTeX.
     """
 
     # Each format is written within a deadline too (``timeout=``, default 10 s): a chain
@@ -87,13 +88,35 @@ class Derivation(DerivationData):
 
         return codegen.compile_module(self.code(timeout))
 
-    def _repr_latex_(self) -> str:
+    # Jupyter shows the richest of these (HTML, then Markdown, then LaTeX), IPython in a
+    # terminal the text. One that cannot be written in time is left out, not a traceback.
+
+    def _repr_html_(self) -> str | None:
+        from derive.emit import html
+
+        return _shown(_written(html.render), self, standalone=False)
+
+    def _repr_markdown_(self) -> str | None:
+        return _shown(self.markdown)
+
+    def _repr_latex_(self) -> str | None:
         from derive.emit import latex
 
-        return latex.render_for_notebook(self)
+        return _shown(_written(latex.render_for_notebook), self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(_shown(self.text) or f"<derive.Derivation of {self.source!r}>")
 
     def __str__(self) -> str:
         return self.text()
+
+
+def _shown(write, *args, **options) -> str | None:
+    """What ``write`` writes, or None (no such display) when it refuses (a DeriveError)."""
+    try:
+        return write(*args, **options)
+    except DeriveError:
+        return None
 
 
 def _written(render):

@@ -600,8 +600,11 @@ def render(notes, output):
 
             rendered = render_notebook(text, str(path))
         else:
+            from derive.sharing import shared_derivations
+
             run = renderers.shared_cache(_run_block)
-            rendered = renderers.SUFFIXES[suffix](text, run, str(path), pictures)
+            with shared_derivations():  # a loss in several blocks is derived once
+                rendered = renderers.SUFFIXES[suffix](text, run, str(path), pictures)
     except renderers.RenderError as error:
         pictures.discard()
         fail(str(error))

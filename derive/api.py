@@ -20,6 +20,7 @@ from derive.deadline import attempt, watched
 from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
+from derive.sharing import remembered
 from derive.model import FAILED, PROVED, UNVERIFIED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.domain import real_domain
@@ -157,11 +158,18 @@ def gradient(
     the derivation takes longer than ``timeout`` seconds (default 10).
     """
     where = (where,) if isinstance(where, str) else tuple(where or ())
-    loss = parse_loss(latex, tuple(functions), log_base, where, shapes)
     options = {"log_base": log_base, "functions": tuple(functions), "where": where}
     if shapes:
         options["shapes"] = dict(shapes)
-    return derivation_of(loss, wrt, form, options)
+
+    def make() -> Derivation:
+        loss = parse_loss(latex, tuple(functions), log_base, where, shapes)
+        return derivation_of(loss, wrt, form, options)
+
+    wrt_key = (wrt,) if wrt is None or isinstance(wrt, str) else tuple(wrt)
+    shapes_key = tuple(sorted((shapes or {}).items()))
+    key = (latex, wrt_key, form, tuple(functions), log_base, where, shapes_key)
+    return remembered(key, make)
 
 
 @guarded

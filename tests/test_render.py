@@ -109,6 +109,24 @@ def test_a_repeated_block_is_run_once(monkeypatch, tmp_path):
     assert target.read_text(encoding="utf-8").count("2 x") >= 2
 
 
+def test_a_loss_in_several_blocks_is_derived_once(monkeypatch, tmp_path):
+    import derive.api
+
+    made = []
+    derivation_of = derive.api.derivation_of
+    monkeypatch.setattr(
+        derive.api, "derivation_of", lambda *a, **k: made.append(a) or derivation_of(*a, **k)
+    )
+    note = (
+        "```derive\ngrad '(w x - y)^2' --wrt w\n```\n\n```derive\ncode '(w x - y)^2' --wrt w\n```\n"
+    )
+    result, target = _render(tmp_path, note)
+    assert result.exit_code == 0 and len(made) == 1, result.output
+    assert "def gradient(w, x, y):" in target.read_text(encoding="utf-8")
+    derive.api.gradient("(w x - y)^2", wrt="w")  # outside a note, nothing is remembered
+    assert len(made) == 2
+
+
 LATEX_NOTE = r"""\documentclass{article}
 \begin{document}
 The hinge loss, by $w$:

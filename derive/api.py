@@ -20,7 +20,6 @@ from derive.deadline import attempt, watched
 from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
-from derive.sharing import remembered
 from derive.model import FAILED, PROVED, UNVERIFIED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.domain import real_domain
@@ -31,6 +30,7 @@ from derive.proof.matrix_steps import table_matrix_form, with_matrix_steps
 from derive.proof.prover import Budget, Prover, weakest
 from derive.read import parse_loss as read_loss
 from derive.read import parse_name
+from derive.sharing import remembered
 from rules.registry import UnknownHead, heads_with
 
 MAX_DEFAULT_VARIABLES = 16

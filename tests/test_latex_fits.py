@@ -117,8 +117,8 @@ BREAKS = [
     ("inside-a-log", r"x \log{\left(1 + e^{a} + e^{b} + e^{c} + e^{d} + e^{e} + e^{f}\right)}", 80),
     (
         "factors",
-        r"\left(1 - \sigma\left(a + b\right)\right) \left(1 - \sigma\left(c + d\right)\right) \sigma\left(e + f\right)"
-        * 2,
+        r"\left(1 - \sigma\left(a + b\right)\right) \left(1 - \sigma\left(c + d\right)\right)"
+        r" \sigma\left(e + f\right)" * 2,
         120,
     ),  # noqa: E501
     ("power-kept", r"\left(a + b + c + d + e + f + g + h + i + j + k\right)^{2} x", 60),

@@ -57,7 +57,8 @@ def run_block(
     output_format: str,
 ) -> tuple[str, str, Path | None]:
     """The command of a block run: (command, what it printed, the picture a ``plot`` drew).
-    ``grad`` and ``check`` print in ``output_format``; RenderError names ``name:line``."""
+    ``grad`` and ``check`` print in ``output_format``; a loss read from ``@file`` is found
+    beside the note ``name``; RenderError names ``name:line``."""
 
     def refuse(message: str) -> RenderError:
         return RenderError(f"{name}:{line}: {message}")
@@ -72,6 +73,11 @@ def run_block(
         shown = arguments[0] if arguments else "nothing"
         raise refuse(f"a derive block holds one of {', '.join(COMMANDS)}, not {shown}")
     command = arguments[0]
+    folder = Path(name).parent  # a loss read from @file: the path is the note's own
+    arguments = [
+        f"@{folder / a[1:]}" if a.startswith("@") and not Path(a[1:]).is_absolute() else a
+        for a in arguments
+    ]
     if "-" in arguments[1:] or any(a in ("-o", "--output") for a in arguments):
         raise refuse("a block reads its loss from the block and writes into the note")
     if command in ("grad", "check") and "--format" not in arguments:

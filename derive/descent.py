@@ -83,7 +83,7 @@ class Descent:
         the path (two); returns ``path``."""
         from derive import pictures
 
-        return pictures.descent_picture(self, path)
+        return pictures.descent_picture(self, path).path
 
     def __str__(self) -> str:
         return self.text()

@@ -1,7 +1,9 @@
 """Pictures: a loss and its derivative with the kinks marked, and a gradient-descent path.
 
-Matplotlib is imported here only, with the Agg backend, so that drawing needs no screen and
-no other command pays for the import.
+Matplotlib is imported only here and in ``derive.mathtext``, when drawing, with the Agg
+backend, so that drawing needs no screen and no other command pays for the import. Titles
+and axis labels are matplotlib mathtext, made by ``derive.mathtext`` from the loss's LaTeX
+(plain text where mathtext cannot read it).
 """
 
 from __future__ import annotations
@@ -17,31 +19,38 @@ from derive import printing
 from derive.api import derivation_of, parse_loss
 from derive.errors import DeriveError, refuse_sums
 from derive.guard import guarded
+from derive.mathtext import either, loss_name, number, title, translate
 from derive.proof.equality import evaluated
 from derive.proof.equations import solutions
 from derive.read import parse_name
 
 SIZE, DPI = (8, 5), 100  # 800 × 500 pixels
 LOSS_COLOUR, SLOPE_COLOUR, KINK_COLOUR = "#1f4e79", "#b03a2e", "#7d3c98"
+NOTE_SIZE, MAX_KINK_LINES = 9, 3  # the kinks' notes: points, lines at most
 
 
 @dataclass(frozen=True)
 class KinkMark:
-    """Where a kink is on the x axis, and what the derivative does there."""
+    """Where a kink is on the x axis, and what the derivative does there; ``rule`` is the
+    convention that gives its value there (``H(0) = 1/2``)."""
 
     x: float
     left: float
     right: float
     convention: float
     subgradient: tuple[float, float] | None
+    rule: str = ""
 
 
 @dataclass(frozen=True)
 class Picture:
-    """A drawn PNG: its path, and the kinks marked on it."""
+    """A drawn PNG: its path, the kinks marked on it, its title as drawn (mathtext, or plain
+    text where mathtext could not read the loss) and the notes under it (a line per kink)."""
 
     path: str
-    kinks: tuple[KinkMark, ...]
+    kinks: tuple[KinkMark, ...] = ()
+    title: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def _pyplot():
@@ -109,8 +118,8 @@ def plot(
     slope = at(grid, module.gradient)
     for mark in marks:  # the derivative's line breaks at each kink
         slope[np.abs(grid - mark.x) < (high - low) / 1000] = np.nan
-    _draw(derivation, var, fixed, grid, at(grid, module.loss), slope, marks, path)
-    return Picture(path, marks)
+    heading, notes = _draw(derivation, var, fixed, grid, at(grid, module.loss), slope, marks, path)
+    return Picture(path, marks, heading, notes)
 
 
 def _default_interval(kinks: list[float]) -> tuple[float, float]:
@@ -149,42 +158,71 @@ def _mark(x: float, kink, var, fixed, gradient) -> KinkMark:
         numbers = [evaluated(e.xreplace(values)) for e in kink.subgradient]
         if all(n.is_number and n.is_real for n in numbers):
             ends = (float(min(numbers)), float(max(numbers)))
-    return KinkMark(x, left, right, convention, ends)
+    return KinkMark(x, left, right, convention, ends, kink.convention_text.partition(":")[0])
 
 
-def _draw(derivation, var, fixed, grid, loss, slope, marks, path) -> None:
+def _draw(derivation, var, fixed, grid, loss, slope, marks, path) -> tuple[str, tuple]:
+    """Draw the picture of ``plot``; returns its title and the notes on its kinks."""
     plt = _pyplot()
     spell = derivation.spellings
-    name = printing.text(var, spell)
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=SIZE, dpi=DPI, sharex=True)
+    figure = plt.figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    notes = _kink_notes(var, spell, marks)
+    note = 30 + 15 * len(notes) if marks else 0  # pixels: the legend's row and the notes
+    heights = [(380 - note) / 2] * 2 + ([note] if marks else [])
+    rows = figure.add_gridspec(len(heights), 1, height_ratios=heights)
+    top = figure.add_subplot(rows[0])
+    bottom = figure.add_subplot(rows[1], sharex=top)
+    top.tick_params(labelbottom=False)
     top.plot(grid, loss, color=LOSS_COLOUR, linewidth=2)
-    top.set_ylabel("loss")
-    title = printing.text(derivation.expr, spell)
-    if fixed:
-        title += "   (" + ", ".join(f"{printing.latex_to_text(spell.get(n, n))} = {v:g}"
-                                    for n, v in fixed.items()) + ")"  # fmt: skip
-    top.set_title(title)
+    name, shown = translate(spell.get(var.name, var.name)), printing.text(var, spell)
+    of = translate(loss_name(derivation))
+    top.set_ylabel(either(f"${of}$", "loss"))
+    d = r"\partial " if len(derivation.expr.free_symbols) > 1 else "d"
+    plain = f"∂/∂{shown}" if d != "d" else f"d/d{shown}"
+    bottom.set_ylabel(either(f"${d}{of} / {d}{name}$", plain))
     bottom.plot(grid, slope, color=SLOPE_COLOUR, linewidth=2)
-    bottom.set_ylabel(f"∂/∂{name}" if len(derivation.expr.free_symbols) > 1 else f"d/d{name}")
-    bottom.set_xlabel(name)
+    bottom.set_xlabel(either(f"${name}$", shown))
     for mark in marks:
         for axes in (top, bottom):
             axes.axvline(mark.x, color=KINK_COLOUR, linestyle=":", linewidth=1)
         if mark.subgradient is not None:
             bottom.vlines(mark.x, *mark.subgradient, color=KINK_COLOUR, linewidth=5, alpha=0.35,
-                          label="subgradients at the kink")  # fmt: skip
+                          label="subgradient interval")  # fmt: skip
         bottom.plot([mark.x, mark.x], [mark.left, mark.right], "o", mfc="white",
                     mec=SLOPE_COLOUR, label="one-sided derivatives")  # fmt: skip
         bottom.plot([mark.x], [mark.convention], "o", color=SLOPE_COLOUR,
                     label="value by convention")  # fmt: skip
     if marks:
+        legend = figure.add_subplot(rows[2])
+        legend.axis("off")
         handles, labels = bottom.get_legend_handles_labels()
         unique = dict(zip(labels, handles, strict=True))
-        bottom.legend(unique.values(), unique.keys(), loc="best", fontsize="small")
+        legend.legend(unique.values(), unique.keys(), loc="center", ncols=len(unique),
+                      fontsize=NOTE_SIZE, title="\n".join(notes), title_fontsize=NOTE_SIZE,
+                      frameon=False)  # fmt: skip
     for axes in (top, bottom):
         axes.grid(alpha=0.3)
-    figure.tight_layout()
+    heading = title(figure, derivation, [var.name], fixed)
     _save(figure, path, plt)
+    return heading, tuple(notes)
+
+
+def _kink_notes(var, spell, marks) -> list[str]:
+    """A line for each kink: where it is, the one-sided derivatives, the subgradient interval
+    and the value by convention (and by which)."""
+    lines = []
+    for mark in marks[:MAX_KINK_LINES]:
+        sides = f"one-sided derivatives {number(mark.left)} and {number(mark.right)}"
+        ends = mark.subgradient and "subgradient interval [{}, {}]".format(
+            *map(number, mark.subgradient))  # fmt: skip
+        value = f"value by convention {number(mark.convention)}" + (
+            f" ({mark.rule})" if mark.rule else "")  # fmt: skip
+        said = "; ".join(p for p in (sides, ends, value) if p)
+        at = f"at ${translate(spell.get(var.name, var.name))} = {number(mark.x, True)}$: {said}"
+        lines.append(either(at, f"at {printing.text(var, spell)} = {number(mark.x)}: {said}"))
+    if len(marks) > MAX_KINK_LINES:
+        lines.append(f"and {len(marks) - MAX_KINK_LINES} more kinks")
+    return lines
 
 
 def _save(figure, path: str, plt) -> None:
@@ -197,18 +235,31 @@ def _save(figure, path: str, plt) -> None:
         plt.close(figure)
 
 
-def descent_picture(run, path: str) -> str:
+def descent_picture(run, path: str) -> Picture:
     """One variable: the loss curve with the iterates on it. Two: contour lines with the
     path. A vector or more than two variables: the loss at each step. Writes a PNG to
-    ``path``."""
+    ``path``; the title names the loss, its fixed values and the run's verdict."""
     names = run.variables
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=SIZE, dpi=DPI, layout="constrained")
+    loss_label = either(f"${translate(loss_name(run.derivation))}$", "loss")
     if len(names) > 2 or any(isinstance(run.final.point[n], list) for n in names):
-        return _learning_curve(run, path)
+        _learning_curve(run, axes, loss_label)
+    else:
+        _path(run, axes, loss_label)
+    axes.grid(alpha=0.3)
+    rate, steps = run.learning_rate, f"{run.verdict} after {len(run.iterates) - 1} steps"
+    summary = either(rf"{steps}, $\eta = {number(rate, True)}$", f"{steps}, η = {number(rate)}")
+    heading = title(figure, run.derivation, names, run.fixed, summary)
+    _save(figure, path, plt)
+    return Picture(path, (), heading)
+
+
+def _path(run, axes, loss_label: str) -> None:
+    """The loss curve (one variable) or its contour lines (two), with the iterates."""
+    names, spell = run.variables, run.derivation.spellings
     points = np.array([[it.point[n] for n in names] for it in run.iterates])
     finite = points[np.all(np.isfinite(points), axis=1)]
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
-    spell = run.derivation.spellings
     data = any(isinstance(v, np.ndarray) for v in run.fixed.values())
     module = run.module or run.derivation.compile()
 
@@ -220,6 +271,10 @@ def descent_picture(run, path: str) -> str:
         with np.errstate(all="ignore"):
             return np.asarray(module.loss(**values, **run.fixed), dtype=float)
 
+    def label(name: str) -> str:
+        spelled = spell.get(name, name)
+        return either(f"${translate(spelled)}$", printing.latex_to_text(spelled))
+
     low, high = finite.min(axis=0), finite.max(axis=0)
     margin = np.maximum((high - low) * 0.25, 0.5)
     if len(names) == 1:
@@ -227,8 +282,7 @@ def descent_picture(run, path: str) -> str:
         axes.plot(grid, loss(**{names[0]: grid}), color=LOSS_COLOUR, linewidth=2)
         values = loss(**{names[0]: finite[:, 0]})
         axes.plot(finite[:, 0], values, "-o", color=SLOPE_COLOUR, markersize=4, linewidth=1)
-        axes.set_xlabel(printing.latex_to_text(spell.get(names[0], names[0])))
-        axes.set_ylabel("loss")
+        axes.set_ylabel(loss_label)
     else:
         resolution = 100 if data else 300
         xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
@@ -238,33 +292,19 @@ def descent_picture(run, path: str) -> str:
         contours = axes.contour(grid_x, grid_y, surface, levels=20, cmap="viridis")
         axes.clabel(contours, fontsize="x-small")
         axes.plot(finite[:, 0], finite[:, 1], "-o", color=SLOPE_COLOUR, markersize=4, linewidth=1)
-        axes.set_xlabel(printing.latex_to_text(spell.get(names[0], names[0])))
-        axes.set_ylabel(printing.latex_to_text(spell.get(names[1], names[1])))
+        axes.set_ylabel(label(names[1]))
+    axes.set_xlabel(label(names[0]))
     start = finite[0] if len(names) == 2 else (finite[0, 0], loss(**{names[0]: finite[0, 0]}))
     axes.plot(*start, "s", color="black", label="start")
-    axes.set_title(f"{printing.text(run.derivation.expr, spell)}: {run.verdict}, "
-                   f"η = {run.learning_rate:g}, {len(run.iterates) - 1} steps")  # fmt: skip
     axes.legend(loc="best", fontsize="small")
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    _save(figure, path, plt)
-    return path
 
 
-def _learning_curve(run, path: str) -> str:
+def _learning_curve(run, axes, loss_label: str) -> None:
     """The loss at each step of a descent (on a logarithmic axis when it stays positive)."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
     steps = [it.step for it in run.iterates]
     losses = np.array([it.loss for it in run.iterates])
     axes.plot(steps, losses, "-o", color=SLOPE_COLOUR, markersize=3, linewidth=1)
     if np.all(np.isfinite(losses)) and np.all(losses > 0):
         axes.set_yscale("log")
     axes.set_xlabel("step")
-    axes.set_ylabel("loss")
-    axes.set_title(f"{printing.text(run.derivation.expr, run.derivation.spellings)}: "
-                   f"{run.verdict}, η = {run.learning_rate:g}")  # fmt: skip
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    _save(figure, path, plt)
-    return path
+    axes.set_ylabel(loss_label)

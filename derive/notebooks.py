@@ -34,10 +34,7 @@ def render_notebook(text: str, name: str) -> str:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     except ImportError as error:
-        raise RenderError(
-            f"{name}: rendering a notebook needs Jupyter's packages ({error.name} is missing): "
-            f"{_INSTALL}"
-        ) from None
+        raise _missing(name, error) from None
     notebook = _read(text, name, nbformat)
     running = {"cell": 0}
 
@@ -116,6 +113,14 @@ def _free_id(wanted: str, taken: set) -> str:
     return found
 
 
+def _missing(name: str, error: ImportError) -> RenderError:
+    """What to say when one of Jupyter's packages is not installed."""
+    return RenderError(
+        f"{name}: rendering a notebook needs Jupyter's packages ({error.name} is missing): "
+        f"{_INSTALL}"
+    )
+
+
 def _kernel_manager(name: str):
     """A manager for a kernel run by this Python (``python -m ipykernel_launcher``), whatever
     kernel named ``python3`` Jupyter may know elsewhere on the machine."""
@@ -124,10 +129,7 @@ def _kernel_manager(name: str):
         from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
     except ImportError as error:
-        raise RenderError(
-            f"{name}: rendering a notebook needs Jupyter's packages ({error.name} is missing): "
-            f"{_INSTALL}"
-        ) from None
+        raise _missing(name, error) from None
 
     class ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:

@@ -205,7 +205,9 @@ def main():
     help="Output: text for a terminal, LaTeX for notes, Markdown (GitHub, Jupyter), HTML, JSON.",
 )
 @click.option(
-    "--standalone", is_flag=True, help="With --format latex: a whole document for pdflatex."
+    "--standalone",
+    is_flag=True,
+    help="With --format latex: a whole document for pdflatex; with html: a whole page.",
 )
 @output_option
 @reading_options
@@ -217,8 +219,8 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
     LOSS is LaTeX as written in notes, such as '|m_x(w) - t|'; '-' reads it from standard
     input and '@FILE' from a file.
     """
-    if standalone and format_ != "latex":
-        fail("--standalone goes with --format latex")
+    if standalone and format_ not in ("latex", "html"):
+        fail("--standalone goes with --format latex or html")
     source = read_loss(loss)
 
     def work():
@@ -235,6 +237,10 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
         )
         if format_ == "latex":
             return derivation.latex(standalone=standalone)
+        if format_ == "html" and standalone:
+            from derive.emit import html
+
+            return html.page(derivation.html(), derivation.source)
         return {
             "text": derivation.text,
             "markdown": derivation.markdown,
@@ -321,12 +327,14 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where, 
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(["text", "latex", "markdown", "json"]),
+    type=click.Choice(["text", "latex", "markdown", "html", "json"]),
     default="text",
     show_default=True,
     help="How to print the verdict.",
 )
-@click.option("--standalone", is_flag=True, help="With --format latex: a whole document.")
+@click.option(
+    "--standalone", is_flag=True, help="With --format latex: a whole document; html: a page."
+)
 @output_option
 @reading_options
 @where_option
@@ -339,8 +347,8 @@ def check(
     Exit status 0 when the claim is proved wherever the loss is differentiable; 1 when it
     holds only in part, is refuted (with a counterexample), or cannot be decided.
     """
-    if standalone and format_ != "latex":
-        fail("--standalone goes with --format latex")
+    if standalone and format_ not in ("latex", "html"):
+        fail("--standalone goes with --format latex or html")
     source = read_loss(loss)
 
     def work():
@@ -355,11 +363,14 @@ def check(
             where=where,
             shapes=shapes_of(shapes),
         )
+        from derive.emit import claim as claim_emit
+
         printed = {
             "text": verdict.text,
             "markdown": verdict.markdown,
             "json": verdict.to_json,
             "latex": lambda: verdict.latex(standalone=standalone),
+            "html": lambda: claim_emit.html(verdict, standalone=standalone),
         }[format_]()
         return printed, verdict.exit_code
 

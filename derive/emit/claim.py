@@ -1,7 +1,8 @@
-"""The verdict on a claimed derivative, as text, LaTeX, Markdown or JSON."""
+"""The verdict on a claimed derivative, as text, LaTeX, Markdown, HTML or JSON."""
 
 from __future__ import annotations
 
+import html as _html
 import json as _json
 
 import sympy
@@ -125,6 +126,35 @@ def markdown(result) -> str:
     ]
     out += [f"- {line}" for line in _lines(result, math, lambda s: s.replace("*", r"\*"))]
     return "\n".join(out) + "\n"
+
+
+def html(result, standalone: bool = False) -> str:
+    """The verdict as HTML, its mathematics MathML (``standalone``: a whole page)."""
+    from derive.emit import html as html_emit  # latex2mathml loads in 0.1 s: only when asked
+    from derive.emit.mathml import mathml
+
+    d, partial = result.derivation, result.partial
+
+    def math(expr) -> str:
+        return mathml(latex_emit.math(d, expr))
+
+    lhs = latex_emit.left_side(d, partial)
+    first, *rest = _lines(result, math, _html.escape)
+    summary = _html.escape(layout.verification_summary(partial) + " derive grad shows the steps.")
+    body = [
+        '<section class="derivation claim">',
+        "<p><strong>Claim</strong></p>",
+        html_emit.boxed(mathml(f"{lhs} = {latex_emit.math(d, result.claim)}", display=True)),
+        "<p><strong>Derivative</strong></p>",
+        html_emit.boxed(mathml(f"{lhs} = {latex_emit.math(d, partial.formula)}", display=True)),
+        f'<p class="verdict"><strong>{first}</strong></p>',
+        *(["<ul>", *(f"<li>{line}</li>" for line in rest), "</ul>"] if rest else []),
+        f'<p class="verified">{summary}</p>',
+        html_emit.source_details(d.source),
+        "</section>",
+    ]
+    text = "\n".join(body) + "\n"
+    return html_emit.page(text, d.source) if standalone else text
 
 
 def _one_line(latex: str) -> str:

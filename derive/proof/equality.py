@@ -226,6 +226,19 @@ def _holds(where: sympy.Basic, point: dict) -> bool:
     return attempt(lambda: evaluated(where.xreplace(point)) == sympy.true, False)
 
 
+MAX_BINARY_EXPONENT = 2**16  # |value| ≥ 2^65536 ≈ 10^19728: no comparison means anything
+
+
+def _astronomical(value: sympy.Expr) -> bool:
+    """Whether ``value`` is too large (or too close to 0) for a comparison at any precision
+    to say anything: SymPy works x^(E − 1) and x^E/x out differently when E ≈ 10^43, at 120
+    digits as at 30."""
+    if not isinstance(value, sympy.Float) or value == 0:
+        return False
+    _, mantissa, exponent, bits = value._mpf_
+    return abs(exponent + bits) > MAX_BINARY_EXPONENT
+
+
 def value_at(expr: sympy.Expr, point, digits: int = 30) -> sympy.Expr | None:
     """``expr`` at ``point`` as a real SymPy number (arbitrary exponent range: no overflow);
     None outside its real domain (log of a negative number) or where it is not finite."""
@@ -233,7 +246,7 @@ def value_at(expr: sympy.Expr, point, digits: int = 30) -> sympy.Expr | None:
     if value is None or not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
     real, imaginary = attempt(value.as_real_imag, (None, None))
-    if real is None:
+    if real is None or _astronomical(real):
         return None
     # re(…) and im(…) SymPy could not work out (a log of a complex value) compare to nothing
     is_real = attempt(lambda: bool(abs(imaginary) <= 1e-20 + 1e-12 * abs(real)), False)

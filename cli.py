@@ -269,11 +269,21 @@ def grad(loss, wrt, form, format_, standalone, output, functions, log_base, time
     metavar="V=LO,HI",
     help="With --check: draw V from LO to HI (default -2 to 2). Repeat for several.",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["numpy", "numba", "array-api"]),
+    default="numpy",
+    show_default=True,
+    help="numpy: NumPy only; numba: one fused, parallel loop per function (pip install "
+    "'derive[numba]'); array-api: any library of the Python array API standard (PyTorch, "
+    "CuPy, JAX, Dask; pip install 'derive[array-api]'). numba and array-api write "
+    "elementwise losses, no sums over data.",
+)
 @reading_options
 @where_option
 @shape_option
-def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where, shapes):
-    """Write a Python module computing LOSS and its gradient with NumPy.
+def code(loss, wrt, output, check, ranges, backend, functions, log_base, timeout, where, shapes):
+    """Write a Python module computing LOSS and its gradient with NumPy (or --backend).
 
     The module defines PARAMETERS, WRT, SYMBOLS, loss(*PARAMETERS) and gradient(*PARAMETERS),
     vectorised over arrays. An unknown function such as m_x(w) becomes two parameters: its
@@ -285,7 +295,7 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where, 
 
     def work():
         import derive
-        from derive import codecheck, codegen
+        from derive import codecheck
 
         derivation = derive.gradient(
             source,
@@ -295,13 +305,14 @@ def code(loss, wrt, output, check, ranges, functions, log_base, timeout, where, 
             where=where,
             shapes=shapes_of(shapes),
         )
-        module_code = derivation.code()
+        module_code = derivation.code(backend=backend)
         verdict = None
         if check:
+            from derive.codegen import backends
             from derive.read import parse_name
 
             boxes = {parse_name(name, derivation.loss).name: box for name, box in given.items()}
-            module = codegen.compile_module(module_code)
+            module = backends.compile_module(module_code, backend)
             verdict = codecheck.check_module(derivation, module, ranges=boxes)
         return module_code, verdict, derivation.readings
 

@@ -10,28 +10,30 @@ included.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 
 import sympy
 
 from derive import printing
 from derive.chain import Chain
-from derive.deadline import attempt, watched
+from derive.deadline import watched
 from derive.engine import Differentiator, derivative
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
 from derive.model import FAILED, PROVED, UNVERIFIED, Case, Loss, Partial, Reading
 from derive.model import Derivation as DerivationData
 from derive.proof.domain import real_domain
-from derive.proof.equality import real_somewhere, too_large_to_simplify
+from derive.proof.equality import real_somewhere
 from derive.proof.forms import FORMS, cases_of, in_form
 from derive.proof.kinks import analyse_kinks
 from derive.proof.matrix_steps import table_matrix_form, with_matrix_steps
 from derive.proof.prover import Budget, Prover, weakest
+from derive.proof.simpler import in_names, simplified
 from derive.read import parse_loss as read_loss
 from derive.read import parse_name
 from derive.sharing import remembered
-from rules.registry import UnknownHead, heads_with
+from rules.registry import UnknownHead
 
 MAX_DEFAULT_VARIABLES = 16
 
@@ -77,17 +79,24 @@ class Derivation(DerivationData):
 
         return _written(json.as_dict)(self, timeout=timeout)
 
-    def code(self, timeout: float | None = None) -> str:
-        """A Python module (NumPy only) computing the loss and this gradient."""
-        from derive import codegen
+    def code(self, timeout: float | None = None, backend: str = "numpy") -> str:
+        """A Python module computing the loss and this gradient: with NumPy (``backend=
+        "numpy"``), in one fused parallel loop compiled by numba (``"numba"``), or with any
+        library of the Python array API standard (``"array-api"``)."""
+        from derive.codegen import backends
 
-        return guarded(codegen.module_source)(self, derivative, timeout=timeout)
+        if backend not in backends.BACKENDS:
+            raise DeriveError(f"unknown backend {backend!r}: one of {', '.join(backends.BACKENDS)}")
+        return guarded(backends.module_source)(self, derivative, backend, timeout=timeout)
 
-    def compile(self, timeout: float | None = None):
-        """The module of ``code()``, loaded from that source: ``.loss``, ``.gradient``."""
-        from derive import codegen
+    def compile(self, timeout: float | None = None, backend: str = "numpy"):
+        """The module of ``code()``, loaded from that source: ``.loss``, ``.gradient``. (A
+        numba module loaded from a string has no file to cache its kernels beside: they are
+        compiled on the first call in each process.)"""
+        from derive.codegen import backends
 
-        return codegen.compile_module(self.code(timeout))
+        backends.require(backend)
+        return backends.compile_module(self.code(timeout, backend=backend), backend)
 
     # Jupyter shows the richest of these (HTML, then Markdown, then LaTeX), IPython in a
     # terminal the text. One that cannot be written in time is left out, not a traceback.
@@ -217,11 +226,14 @@ def derivation_of(
     differentiator = differentiator or Differentiator(taken, loss.fractions)
     prover = Prover(Budget())
     chain = Chain(loss, loss.loss_symbol, differentiator, prover) if loss.definitions else None
+    notes: list[Reading] = []
     partials = tuple(
-        derive_partial(loss, var, form, differentiator, prover, chain) for var in variables
+        derive_partial(loss, var, form, differentiator, prover, chain, notes) for var in variables
     )
     if loss.in_matrices is not None:
         partials = with_matrix_steps(partials, loss, prover)
+    if notes:
+        loss = dataclasses.replace(loss, readings=(*loss.readings, *notes))
     return Derivation(loss, partials, form, options or {}, real_domain(loss.expr))
 
 
@@ -277,10 +289,12 @@ def derive_partial(
     differentiator: Differentiator,
     prover: Prover,
     chain: Chain | None = None,
+    notes: list[Reading] | None = None,
 ) -> Partial:
     """One variable's derivative: steps, their proofs, kinks, and the requested form; every
     expression shown is proved equal to SymPy's own derivative (or marked as not). With a
-    chain of definitions the steps go through it, and the result is in the inputs."""
+    chain of definitions the steps go through it, and the result is in the inputs. A note
+    goes to ``notes`` when the result is too large to simplify whole."""
     try:
         if chain is not None:
             step, found = chain.partial(var)
@@ -293,20 +307,21 @@ def derive_partial(
         if not real_somewhere(loss.expr):
             raise _never_real(loss) from None
         raise
-    if prover.reference(loss.expr, var) is None and not real_somewhere(loss.expr):
+    if not real_somewhere(loss.expr) and prover.reference(loss.expr, var) is None:
         raise _never_real(loss)
     formula, named, verdict, whole = step.result, None, step.verified, None
     if chain is not None:
-        named = sympy.factor_terms(presentable(step.result, prover.budget))
-        if named != step.result and prover.equal(named, step.result, loss.top) != PROVED:
-            named = step.result
+        named = in_names(step.result, loss, prover)
         formula = chain.inputs(named)
         # The steps prove the result (the locals by SymPy, the chain by the chain rule);
         # it is compared with SymPy's own derivative of the whole loss besides.
         whole = prover.equal(formula, prover.reference(loss.expr, var), loss.expr)
         verdict = weakest(verdict, FAILED if whole == FAILED else PROVED)
     kinks = analyse_kinks(found, formula, var, loss.expr, prover.budget)
-    simpler, verdict = _simplified(formula, verdict, var, loss, prover)
+    reference = functools.partial(prover.reference, loss.expr, var)
+    simpler, verdict, whole_too_large = simplified(formula, verdict, reference, loss.expr, prover)
+    if whole_too_large and notes is not None:
+        notes.append(_as_derived(var, loss))
     result = in_form(simpler, form)
     if result != simpler:
         verdict = weakest(verdict, prover.equal(result, simpler, loss.expr))
@@ -330,17 +345,14 @@ def _never_real(loss: Loss) -> DeriveError:
     )
 
 
-def _simplified(formula, verdict: str, var, loss: Loss, prover: Prover):
-    """The formula simplified when SymPy proves the simpler form equal to it, and the
-    verdict on the simpler form (which may be proved against SymPy's derivative where the
-    formula itself was only checked)."""
-    simpler = presentable(formula, prover.budget)
-    if simpler is formula or prover.equal(simpler, formula, loss.expr) != PROVED:
-        return formula, verdict
-    reference = prover.reference(loss.expr, var)
-    if verdict != PROVED and prover.equal(simpler, reference, loss.expr) == PROVED:
-        verdict = PROVED
-    return simpler, verdict
+def _as_derived(var, loss: Loss) -> Reading:
+    """The note on a result shown as derived, too large for SymPy's simplify."""
+    spelled = loss.spellings.get(var.name, var.name)
+    text = (
+        "is shown as derived, not simplified whole: too large for SymPy's simplify in the "
+        "time (its small terms are tidied one by one, each proved equal)"
+    )
+    return Reading(rf"\partial/\partial {spelled}", text, f"∂/∂{printing.latex_to_text(spelled)}")
 
 
 def _cases(formula, var, loss: Loss, prover: Prover) -> tuple[Case, ...]:
@@ -350,35 +362,3 @@ def _cases(formula, var, loss: Loss, prover: Prover) -> tuple[Case, ...]:
         return ()  # no switches: one formula holds everywhere
     return tuple(Case(where, value, prover.case(value, where, loss.expr, var))
                  for where, value in rows)  # fmt: skip
-
-
-_SIMPLE = 4  # operations; a result this small is left as it is
-
-
-def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
-    """``result`` simplified when that makes it shorter: x(2b + 2wx − 2y)/2 becomes
-    x(b + wx − y). Results with switches are left as derived, so that sign(m(w) − t) keeps
-    the orientation the user wrote."""
-    if result.has(*heads_with(lambda e: e.kinks is not None)) or _monomial(result):
-        return result
-    if sympy.count_ops(result) <= _SIMPLE:
-        return result
-    if too_large_to_simplify(result):
-        return result
-    simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
-    new_functions = _functions(simpler) - _functions(result)
-    if simpler.has(sympy.Product) and not result.has(sympy.Product):
-        return result  # exp(Σᵢ wᵢ²) as Πᵢ exp(wᵢ²): not what the loss wrote
-    if new_functions or sympy.count_ops(simpler) >= sympy.count_ops(result):
-        return result  # not shorter, or written with functions the loss does not use
-    return simpler
-
-
-def _monomial(expr: sympy.Expr) -> bool:
-    """Whether ``expr`` is a number times powers of symbols (x₁x₃…x₂₀₀): nothing to simplify."""
-    factors = sympy.Mul.make_args(expr)
-    return all(f.is_Atom or (f.is_Pow and f.base.is_Symbol and f.exp.is_Number) for f in factors)
-
-
-def _functions(expr: sympy.Expr) -> set[type]:
-    return {type(f) for f in expr.atoms(sympy.Function)}

@@ -230,7 +230,7 @@ def test_cli_check_fails_on_a_wrong_gradient(monkeypatch):
     original = codegen.module_source
     monkeypatch.setattr(codegen, "module_source", lambda *a: original(*a).replace("2*x", "3*x"))
     monkeypatch.setattr(
-        "derive.api.Derivation.code", lambda self, timeout=None: codegen.module_source(self)
+        "derive.api.Derivation.code", lambda self, timeout=None, **_: codegen.module_source(self)
     )
     result = CliRunner().invoke(main, ["code", "x^2", "--check"])
     assert result.exit_code == 1
@@ -354,7 +354,204 @@ def test_the_check_passes_right_code_and_catches_a_mutant(latex, mutation):
     right = d.code()
     assert check_module(d, compile_module(right)).ok
     gradient = right[right.index("def gradient(") :]
-    output = re.search(r"^    (dL_d\w+) = (.+?)(  #.*)?$", gradient, re.MULTILINE)
-    mutated = right.replace(output.group(0), f"    {output.group(1)} = "
-                            f"{MUTATIONS[mutation](output.group(2))}")  # fmt: skip
+    *_, output = re.finditer(r"^( +)(dL_d\w+) = (.+?)(  #.*)?$", gradient, re.MULTILINE)
+    mutated = right.replace(output.group(0), f"{output.group(1)}{output.group(2)} = "
+                            f"{MUTATIONS[mutation](output.group(3))}")  # fmt: skip
     assert not check_module(d, compile_module(mutated)).ok
+
+
+# ---------------------------------------------------------------- fast NumPy (issue 13)
+# The generated code computes in place and writes the switches and stable forms in NumPy's
+# fast functions; these tests hold it to the same values and conventions as before.
+
+FAST = [  # (id, LaTeX, variables, ranges of the parameters)
+    ("abs", r"|w x - t|", ["w"], {}),
+    ("margin", r"\max(\Delta + s_c - s, 0)", ["s", "s_c"], {}),
+    ("hinge", r"\max(0, 1 - y w x)", ["w"], {}),
+    ("logistic", r"\log(1 + e^{-y(w x + b)})", ["w", "b"], {}),
+    ("huber", r"\begin{cases} \frac{1}{2}(y - \hat{y})^2 & |y - \hat{y}| \le \delta \\"
+     r" \delta(|y - \hat{y}| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}",
+     [r"\hat{y}"], {"delta": (-1.0, 2.0)}),
+    ("softplus", r"\log(1 + e^{w x})", ["w"], {}),
+    ("focal", r"-(1 - \sigma(z))^2 \log \sigma(z)", ["z"], {"z": (-8.0, 8.0)}),
+    ("bce", r"-y \log(\sigma(w x + b)) - (1 - y)\log(1 - \sigma(w x + b))", ["w", "b"], {}),
+    ("relu-net", r"\frac{1}{2}(v_1 \operatorname{ReLU}(a_1 x + c_1)"
+     r" + v_2 \operatorname{ReLU}(a_2 x + c_2) - y)^2", None, {}),
+    ("min-max", r"\min(x, y) + \max(x y, 1)", None, {}),
+    ("powers", r"\frac{(x - y)^3}{1 + x^2} + \sqrt{1 + y^2}", None, {}),
+    ("nested-sigmoid", r"\sigma(\sigma(x) y) + \tanh(x y)", None, {}),
+    ("all-of-huber", r"\begin{cases} \frac{1}{2}(y - \hat{y})^2 & |y - \hat{y}| \le \delta \\"
+     r" \delta(|y - \hat{y}| - \frac{1}{2}\delta) & \text{otherwise} \end{cases}", None,
+     {"delta": (0.5, 2.0)}),
+]  # fmt: skip
+FAST_IDS = [case[0] for case in FAST]
+
+
+def fast_module(latex, wrt):
+    d = derive.gradient(latex, wrt=wrt)
+    return d, d.compile()
+
+
+def sympy_gradient(d, module):
+    """SymPy's own partial derivatives of the loss, lambdified: an oracle apart from derive."""
+    symbols = {s.name: s for s in d.expr.free_symbols}
+    by_parameter = [symbols.get(module.SYMBOLS[p], symbols.get(p)) for p in module.PARAMETERS]
+    variables = [p.var for p in d.partials]
+    return [numpy_function(sympy.diff(d.expr, v), by_parameter) for v in variables]
+
+
+@pytest.mark.parametrize("name,latex,wrt,ranges", FAST, ids=FAST_IDS)
+def test_fast_code_agrees_with_sympy_and_differences_and_leaves_its_inputs(
+    name, latex, wrt, ranges
+):
+    d, module = fast_module(latex, wrt)
+    rng = np.random.default_rng(13)
+    points = {p: rng.uniform(*ranges.get(p, (-3.0, 3.0)), 300) for p in module.PARAMETERS}
+    kept = {p: a.copy() for p, a in points.items()}
+    produced = module.gradient(**points)
+    produced = produced if isinstance(produced, tuple) else (produced,)
+    for p in module.PARAMETERS:  # in place only on the function's own arrays
+        assert np.array_equal(points[p], kept[p]), f"{p} was overwritten"
+    with np.errstate(all="ignore"):
+        expected = [f(*points.values()) for f in sympy_gradient(d, module)]
+    for got, want in zip(produced, expected, strict=True):
+        want = np.broadcast_to(want, got.shape)
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-9, atol=1e-12)
+    h = 1e-6
+    for name_, got in zip(module.WRT, produced, strict=True):
+        up = dict(points, **{name_: points[name_] + h})
+        down = dict(points, **{name_: points[name_] - h})
+        slope = (module.loss(**up) - module.loss(**down)) / (2 * h)
+        smooth = np.abs(slope - got) < 1e-4 * (1 + np.abs(got))
+        assert smooth.mean() > 0.97, f"∂/∂{name_}: {smooth.mean():.3f} agree"  # kinks apart
+
+
+@pytest.mark.parametrize("name,latex,wrt,ranges", FAST, ids=FAST_IDS)
+def test_fast_code_broadcasts_and_takes_numbers(name, latex, wrt, ranges):
+    """Arguments of different shapes and plain numbers: each element as computed alone."""
+    d, module = fast_module(latex, wrt)
+    rng = np.random.default_rng(7)
+    shapes = [(3, 1), (4,), (), (3, 4)]
+    points = {
+        p: rng.uniform(*ranges.get(p, (-3.0, 3.0)), shapes[k % 4])
+        for k, p in enumerate(module.PARAMETERS)
+    }
+    produced = module.gradient(**points)
+    produced = produced if isinstance(produced, tuple) else (produced,)
+    for i, j in [(0, 0), (2, 3), (1, 2)]:
+        alone = {p: float(np.broadcast_to(a, (3, 4))[i, j]) for p, a in points.items()}
+        one = module.gradient(**alone)
+        one = one if isinstance(one, tuple) else (one,)
+        for got, want in zip(produced, one, strict=True):
+            assert np.shape(want) == ()
+            got = np.broadcast_to(got, (3, 4))[i, j]
+            assert got == want or np.isnan(got) and np.isnan(want)
+
+
+KINKS = [  # (LaTeX, variables, point, the partial derivatives there)
+    (r"|w x - t|", ["w"], {"w": 2.0, "t": 6.0, "x": 3.0}, (0.0,)),
+    (r"\max(\Delta + s_c - s, 0)", ["s", "s_c"], {"s": 1.5, "s_c": 0.5, "Delta": 1.0},
+     (-0.5, 0.5)),
+    (r"\max(0, 1 - y w x)", ["w"], {"w": 0.5, "x": 2.0, "y": 1.0}, (-1.0,)),
+    (r"\operatorname{ReLU}(w x)", ["w"], {"w": 0.0, "x": 3.0}, (0.0,)),
+    (r"\operatorname{ReLU}(w x)", ["w"], {"w": 1.0, "x": 3.0}, (3.0,)),
+    (r"\max(x, y)", ["x", "y"], {"x": 1.0, "y": 1.0}, (0.5, 0.5)),
+    (r"\min(x, y)", ["x", "y"], {"x": -2.0, "y": -2.0}, (0.5, 0.5)),
+    (r"\max(x, 0)", ["x"], {"x": 0.0}, (0.5,)),
+    (r"|x|", ["x"], {"x": -0.0}, (0.0,)),
+    (r"\frac{1}{2}(v \operatorname{ReLU}(a x + c) - y)^2", ["a", "c"],
+     {"v": 2.0, "a": 1.0, "c": -1.0, "x": 1.0, "y": 0.5}, (0.0, 0.0)),
+    (FAST[4][1], [r"\hat{y}"], {"delta": 1.0, "y": 1.0, "y_hat": 0.0}, (-1.0,)),
+    (FAST[4][1], [r"\hat{y}"], {"delta": 1.0, "y": 0.0, "y_hat": 0.0}, (0.0,)),
+    (FAST[4][1], [r"\hat{y}"], {"delta": -1.0, "y": 0.0, "y_hat": 0.0}, (0.0,)),
+    (FAST[4][1], [r"\hat{y}"], {"delta": -1.0, "y": 2.0, "y_hat": 0.0}, (1.0,)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "latex,wrt,point,expected", KINKS,
+    ids=["abs-0", "margin-tie", "hinge-1", "relu-0", "relu-1", "max-tie", "min-tie",
+         "max-0", "abs-minus-0", "relu-unit-0", "huber-edge", "huber-0",
+         "huber-negative-delta-0", "huber-negative-delta"],
+)  # fmt: skip
+def test_fast_code_keeps_the_conventions_at_kinks(latex, wrt, point, expected):
+    """sign(0) = 0, H(0) = 1/2 (a tie splits equally), ReLU'(0) = 0: exactly, as arrays and
+    as numbers; Huber's slope as its cases say, a negative δ too."""
+    module = derive.gradient(latex, wrt=wrt).compile()
+    for scale in (None, 3):
+        point_ = point if scale is None else {k: np.full(scale, v) for k, v in point.items()}
+        got = module.gradient(**point_)
+        got = got if isinstance(got, tuple) else (got,)
+        for g, e in zip(got, expected, strict=True):
+            assert np.all(np.asarray(g) == e), (latex, point_, g, e)
+
+
+SPECIAL = np.array(
+    [0.0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 30.0, -30.0, 40.0, -40.0, 700.0, -700.0,
+     710.0, -710.0, 800.0, -800.0, np.inf, -np.inf, np.nan]
+)  # fmt: skip
+
+
+def old_sigmoid(u):
+    e = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1, e) / (1 + e)
+
+
+OLD_FORMS = [  # (LaTeX, variable, the loss and the derivative as the old code wrote them)
+    (r"\log(1 + e^{x})", "x", lambda x: np.logaddexp(0, x), old_sigmoid),
+    (r"\max(x, 0)", "x", lambda x: np.maximum(x, 0), lambda x: np.heaviside(x, 0.5)),
+    (r"\operatorname{ReLU}(x)", "x", lambda x: np.maximum(x, 0), lambda x: np.heaviside(x, 0.0)),
+    (r"|x|", "x", np.abs, np.sign),
+    (r"\sigma(x)", "x", old_sigmoid, lambda x: old_sigmoid(x) * old_sigmoid(-x)),
+    (r"\log(\sigma(x))", "x", lambda x: -np.logaddexp(0, -x), lambda x: old_sigmoid(-x)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "latex,var,loss,slope", OLD_FORMS,
+    ids=["softplus", "max0", "relu", "abs", "sigmoid", "log-sigmoid"],
+)  # fmt: skip
+def test_fast_forms_equal_the_old_ones_at_zero_infinities_and_nan(latex, var, loss, slope):
+    """The same values as np.logaddexp, np.heaviside and the old σ: identical at 0, ±inf and
+    NaN and in the conventions, within 4 units in the last place elsewhere (a different order
+    of the same operations); where the old σ gave a subnormal number (below 2.2e-308) the new
+    one may give 0. Quiet: no warning."""
+    module = derive.gradient(latex, wrt=var).compile()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        new = (module.loss(SPECIAL), module.gradient(SPECIAL))
+    with np.errstate(all="ignore"):
+        old = (loss(SPECIAL), slope(SPECIAL))
+    for got, want in zip(new, old, strict=True):
+        got, want = np.broadcast_to(got, SPECIAL.shape), np.broadcast_to(want, SPECIAL.shape)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        exact = ~np.isfinite(SPECIAL) | (SPECIAL == 0) | ~np.isfinite(want)
+        assert np.array_equal(got[exact], want[exact], equal_nan=True)
+        normal = np.isfinite(want) & (np.abs(want) >= np.finfo(float).tiny)
+        np.testing.assert_array_max_ulp(got[normal], want[normal], maxulp=4)
+        subnormal = np.isfinite(want) & ~normal
+        assert np.all(np.abs(got[subnormal] - want[subnormal]) < 3e-308)
+
+
+NO_SLOW_CALLS = [case for case in FAST if case[0] not in ("all-of-huber",)]
+
+
+@pytest.mark.parametrize("name,latex,wrt,ranges", NO_SLOW_CALLS, ids=[c[0] for c in NO_SLOW_CALLS])
+def test_no_slow_calls_where_a_fast_exact_form_exists(name, latex, wrt, ranges):
+    """A regression guard on the source: np.heaviside, np.logaddexp and np.where on a mask
+    are slow loops, and each of these gradients has an exact fast form (Huber's loss itself,
+    cases of a square and a line, keeps its np.where)."""
+    source = derive.gradient(latex, wrt=wrt).code()
+    source = source[source.index("def gradient(") :] if name == "huber" else source
+    for slow in ("np.heaviside", "np.logaddexp", "np.where"):
+        assert slow not in source, f"{slow} in the code of {name}"
+
+
+def test_steps_in_place_read_one_a_line_and_name_each_result():
+    """The logistic gradient: one operation a line, in one array, each partial named once
+    with its formula beside it; the arguments are never written into."""
+    source = derive.gradient(r"\log(1 + e^{-y(w x + b)})", wrt=["w", "b"]).code()
+    body = source[source.index("def gradient(") :]
+    assert "u = np.exp(u, out=u)" in body
+    assert "out=w" not in body and "out=x" not in body and "out=y" not in body
+    assert "dL_db = np.negative(u, out=u)  # ∂L/∂b = −y/(exp(y·(b + w·x)) + 1)" in body

@@ -141,11 +141,11 @@ def test_matplotlib_is_only_imported_to_draw():
 
 
 def test_descend_then_draw_generates_the_module_once(tmp_path, monkeypatch):
-    from derive import codegen
+    from derive.codegen import backends
 
     calls = []
-    original = codegen.module_source
-    monkeypatch.setattr(codegen, "module_source", lambda *a: calls.append(a) or original(*a))
+    original = backends.module_source
+    monkeypatch.setattr(backends, "module_source", lambda *a: calls.append(a) or original(*a))
     run = descend("(w_1 - 1)^2 + w_2^2", {"w_1": 0.0, "w_2": 1.0}, steps=5)
     run.plot(str(tmp_path / "run.png"))
     assert len(calls) == 1

@@ -31,8 +31,8 @@ from derive.codegen.parameters import (
     parameters,
     to_parameters,
 )
-from derive.codegen.stable import LOGSUMEXP_HELPER, logsumexp
-from derive.codegen.statements import Statement, body, short_lines
+from derive.codegen.stable import FAST_HELPERS, LOGSUMEXP_HELPER, logsumexp
+from derive.codegen.statements import Statement, body, in_place, short_lines
 from derive.codegen.text import docstring, listing, one_line
 from derive.deadline import check
 from derive.model import Derivation
@@ -59,7 +59,7 @@ def module_source(d: Derivation, derivative=None) -> str:
     name = loss_name(d)
     by_atom = {p.atom: p.name for p in params}
     wrt = tuple(by_atom.get(atom_of(p.var), str(p.var)) for p in d.partials)
-    chosen = in_matrices = None
+    chosen = in_matrices = formulas = None
     if over_arrays and derivative is not None and matrices.applies(d):
         claimed = set(taken)
         outputs = [_claimed(f"d{name}_d{var}", claimed) for var in wrt]
@@ -86,7 +86,7 @@ def module_source(d: Derivation, derivative=None) -> str:
     elif chosen is not None:
         functions = written(*chosen)
     else:
-        chosen = _formula_gradient(d, as_code, set(taken), name, wrt, printer)
+        chosen = formulas = _formula_gradient(d, as_code, set(taken), name, wrt, printer)
         functions = written(*chosen)
         loss_ops, gradient_ops = operations.ratio("\n".join(functions)) if derivative else (1, 0)
         if gradient_ops > CHEAP_GRADIENT * max(loss_ops, 1):  # σ(σ(σ(…))): try reverse mode
@@ -94,10 +94,12 @@ def module_source(d: Derivation, derivative=None) -> str:
             if other is not None:
                 cheaper = written(*other)
                 if operations.ratio("\n".join(cheaper))[1] < gradient_ops:
-                    chosen, functions = other, cheaper
+                    chosen, functions, formulas = other, cheaper, None
     if in_matrices is None:
         printed = [loss_code, *(s.expr for s in chosen[0])]
-    found = helpers(printed)
+    if formulas and type(printer) is NumPyCode:  # NumPy: steps in place (statements)
+        functions = written(*chosen, fast=True)
+    found = [FAST_HELPERS.get(h, h) for h in helpers(printed) if _calls(functions, h)]
     if isinstance(printer, arrays.ArrayCode) and printer.checks:
         found.append(arrays.AGREE)
     if any(e.has(logsumexp) for e in printed):
@@ -129,8 +131,10 @@ def _formula_gradient(d: Derivation, as_code, taken: set[str], loss_name: str, w
     return _gradient_body(forward, outputs, taken, printer), outputs, taken
 
 
-def _functions(d: Derivation, params, loss_code, printer, statements, outputs, taken) -> list[str]:
-    """The lines of ``loss`` and ``gradient``."""
+def _functions(
+    d: Derivation, params, loss_code, printer, statements, outputs, taken, fast=False
+) -> list[str]:
+    """The lines of ``loss`` and ``gradient``; ``fast``: computed in place (``in_place``)."""
     reaches = _parameters_reached(statements, params)
     narrow = [o for o in outputs if reaches[o.name] != {p.name for p in params}]
     checks = ()
@@ -146,11 +150,16 @@ def _functions(d: Derivation, params, loss_code, printer, statements, outputs, t
     how = "over the data" if isinstance(printer, arrays.ArrayCode) else "elementwise"
     loss_doc = f"The loss, {how}: {printing.text(d.expr, d.spellings)}"
     gradient_doc = f"The partial derivatives {', '.join(o.name for o in outputs)}, {how}."
+    loss_body, loss_guarded = body([Statement("value", loss_code)], taken, printer), guarded
+    if fast:  # NumPy: steps in arrays of the function's own
+        names = [p.name for p in params]
+        loss_body, over = in_place(loss_body, names, ["value"], taken, printer)
+        loss_guarded |= over
+        statements, over = in_place(statements, names, [o.name for o in outputs], taken, printer)
+        guarded |= over
     return [
         *function_lines(
-            "loss", params, loss_doc,
-            body([Statement("value", loss_code)], taken, printer), ["value"], printer,
-            checks, guarded,
+            "loss", params, loss_doc, loss_body, ["value"], printer, checks, loss_guarded,
         ),
         "",
         "",
@@ -310,6 +319,12 @@ def _gradient_body(forward, outputs, taken: set[str], printer) -> list[Statement
             needed |= statement.expr.free_symbols
     first = body(kept, taken | {"shape"}, printer) if kept else []
     return first + body(outputs, taken | {"shape"} | {s.name for s in first}, printer)
+
+
+def _calls(lines: list[str], helper: str) -> bool:
+    """Whether ``lines`` call the helper function defined in ``helper``."""
+    name = helper.split("def ", 1)[1].split("(", 1)[0]
+    return any(f"{name}(" in line for line in lines)
 
 
 def _uses(lines: list[str], module: str) -> bool:

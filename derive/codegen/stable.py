@@ -20,7 +20,19 @@ from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 from sympy.core.traversal import bottom_up
 
 from derive.deadline import attempt
-from rules.neural import sigmoid, softplus
+from rules.neural import SIGMOID_HELPER, sigmoid, softplus
+from rules.nonsmooth import Heaviside
+
+# The helpers NumPy code calls, in faster forms with the same values (``FAST_HELPERS``):
+# σ(u) = 1/(1 + e^(−u)) is 1/inf = 0 where e^(−u) overflows, with no np.where on a mask.
+FAST_SIGMOID_HELPER = '''
+def _sigmoid(u):
+    """σ(u) = 1 / (1 + e^(−u)). For u < −709, e^(−u) overflows to inf, and σ(u) is
+    1/inf = 0, as it should: that overflow is expected, and not reported."""
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-u))
+'''
+FAST_HELPERS = {SIGMOID_HELPER: FAST_SIGMOID_HELPER}
 
 
 def _one_plus_exp(expr) -> sympy.Expr | None:
@@ -123,3 +135,53 @@ def stabilised(expr: sympy.Expr) -> sympy.Expr:
     if not rewrites:
         return expr
     return attempt(lambda: optimize(expr, rewrites), expr, OPTIMIZE_SECONDS)
+
+
+# ---------------------------------------------------------------- fast forms, for NumPy
+# The same values as the functions they stand for, everywhere (0, ±inf and NaN included),
+# in NumPy's fast functions: np.heaviside and np.logaddexp are slow loops.
+
+
+def heaviside_form(expr: Heaviside) -> sympy.Expr | None:
+    """H(u) in sign and max where H(0) is 0, 1/2 or 1 (None for another value): (1 + sign u)/2,
+    sign(max(u, 0)) and 1 − sign(max(−u, 0)); NaN stays NaN, as in ``np.heaviside``."""
+    u, at_zero = expr.args
+    if at_zero == sympy.S.Half:
+        return (sympy.sign(u, evaluate=False) + 1) / 2
+    if at_zero == 0:
+        return sympy.sign(sympy.Max(u, 0), evaluate=False)
+    if at_zero == 1:
+        return 1 - sympy.sign(sympy.Max(-u, 0), evaluate=False)
+    return None
+
+
+def softplus_form(u: sympy.Expr) -> sympy.Expr:
+    """log(1 + e^u) = max(u, 0) + log(1 + e^(−|u|)): what ``np.logaddexp(0, u)`` computes,
+    branch for branch; e^(−|u|) never overflows."""
+    from sympy.codegen.cfunctions import log1p
+
+    return sympy.Max(u, 0) + log1p(sympy.exp(-sympy.Abs(u)))
+
+
+def clipped(expr: sympy.Piecewise):
+    """(r, d, c) when ``expr`` is c·r where |r| ≤ d and c·d·sign(r) elsewhere (the slope of
+    Huber's loss): it is c·sign(r)·min(|r|, d) everywhere (|r|·sign(r) = r; where d < |r|,
+    d < 0 included, min(|r|, d) = d; NaN stays NaN). None for any other expression."""
+    if len(expr.args) != 2 or expr.args[1].cond != sympy.true:
+        return None
+    (inside, condition), (outside, _) = expr.args
+    if isinstance(condition, (sympy.GreaterThan, sympy.StrictGreaterThan)):
+        bound, small = condition.lhs, condition.rhs
+    elif isinstance(condition, (sympy.LessThan, sympy.StrictLessThan)):
+        small, bound = condition.lhs, condition.rhs
+    else:
+        return None
+    if not isinstance(small, sympy.Abs) or inside == 0:
+        return None
+    r = small.args[0]
+    factor = sympy.cancel(inside / r)
+    if factor.has(sympy.Abs, sympy.sign, sympy.Piecewise) or factor.free_symbols & r.free_symbols:
+        return None
+    if sympy.cancel(outside / (bound * sympy.sign(r)) - factor) != 0:
+        return None
+    return r, bound, factor

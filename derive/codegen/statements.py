@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sympy
 
-from derive.codegen.numpy_printer import NumPyCode
+from derive.codegen.numpy_printer import NumPyCode, Steps, Value
+from derive.codegen.stable import heaviside_form
 from derive.codegen.text import WIDTH
 from derive.deadline import attempt, check
+from rules.neural import sigmoid
+from rules.nonsmooth import Heaviside, relu
 
 TEMPORARY_NAMES = ("u", "v", "z", "p", "q", "r", "a", "c", "k", "m", "n", "g", "h")
 CSE_SECONDS = 3.0
@@ -105,3 +109,130 @@ def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]
                 rest, symbols, printer
             )
     return [statement]  # an atom longer than a line (a huge number): left as it is
+
+
+# ---------------------------------------------------------------- in place, for NumPy
+
+
+class InPlace(Steps):
+    """A function's statements as steps in place (``Steps``): each statement's chain ends
+    in a line naming its value; an array is overwritten only by the statement that uses it
+    last, and only where that statement uses it once; a statement whose steps would make a
+    line longer than WIDTH is written as it was."""
+
+    def __init__(self, statements, params, outputs, taken, printer: NumPyCode):
+        statements = _switches(_outputs_first(statements, set(outputs)))
+        names = temporaries(set(taken) | {s.name for s in statements} | set(params))
+        super().__init__(printer, params, names)
+        self.statements, self.owned, self.comments = statements, set(), {}
+        self.last_use = {n: len(statements) for n in outputs}
+        for i, s in reversed(list(enumerate(statements))):
+            for symbol in s.expr.free_symbols:
+                self.last_use.setdefault(symbol.name, i)
+
+    def run(self) -> list[Statement]:
+        for i, statement in enumerate(self.statements):
+            self.i = i
+            self._statement(statement)
+        notes = self.notes | self.comments
+        return [Statement(n, code, notes.get(k, "")) for k, (n, code) in enumerate(self.lines)]
+
+    def _statement(self, statement: Statement) -> None:
+        name, self.expr = statement.name, statement.expr
+        start, saved = len(self.lines), (set(self.arrays), dict(self.created), self.guarded)
+        self.reusable = {
+            n for n in self.owned
+            if self.last_use.get(n) == self.i and self.expr.count(sympy.Symbol(n, real=True)) == 1
+        }  # fmt: skip
+        if isinstance(self.expr, sigmoid) and statement.comment:  # s = σ(z): one call
+            done = False
+        else:
+            done = self._bind(name, self.value(self.expr), start)
+        if not done or any(len(n) + len(c) + 7 > WIDTH for n, c in self.lines[start:]):
+            del self.lines[start:]  # as it was: one expression
+            self.notes = {k: note for k, note in self.notes.items() if k < start}
+            self.arrays, self.created, self.guarded = saved
+            self.lines.append((name, self.printer.doprint(self.expr)))
+            self.created[name] = len(self.lines) - 1
+            self.leaves[name] = self.leaves_of(self.expr)
+        if self.expr.is_Atom:  # another name for an array: neither is overwritten
+            self.owned.discard(str(self.expr))
+        else:
+            self.owned.add(name)
+        if statement.comment:
+            self.comments[len(self.lines) - 1] = statement.comment
+        self.meaning[name] = sympy.Symbol(name, real=True)
+
+    def _bind(self, name: str, value: Value, start: int) -> bool:
+        """The statement's value named: its array renamed if the statement made it, else the
+        last step named."""
+        buffer = value.buffer
+        if buffer is None:
+            self.lines.append((name, self.printer.doprint(value.expr)))
+            self.created[name] = len(self.lines) - 1
+        elif self.created.get(buffer, -1) >= start and buffer not in self.last_use:
+            pattern = re.compile(rf"\b{re.escape(buffer)}\b")
+            for k in range(start, len(self.lines)):
+                self.lines[k] = tuple(pattern.sub(name, text) for text in self.lines[k])
+        elif len(self.lines) > start and self.lines[-1][0] == buffer:
+            self.lines[-1] = (name, self.lines[-1][1])
+        else:
+            return False
+        if buffer is not None:
+            self.arrays |= {name} if buffer in self.arrays else set()
+            self.created.setdefault(name, self.created.get(buffer, len(self.lines) - 1))
+        self.leaves[name] = value.leaves
+        return True
+
+    def free_after(self, symbol, expr) -> bool:
+        name = symbol.name
+        alone = self.expr.count(symbol) == expr.count(symbol)
+        return name in self.owned and self.last_use.get(name) == self.i and alone
+
+
+def _outputs_first(statements: list[Statement], outputs) -> list[Statement]:
+    """An output that is a factor of an earlier statement, computed before it and used there:
+    ``dL_db = -u`` then ``dL_dw = dL_db*x``, not ``-u*x`` and ``-u``."""
+    statements = list(statements)
+    for j, later in enumerate(statements):
+        if later.name not in outputs or not isinstance(later.expr, sympy.Mul):
+            continue
+        for i in range(j):
+            earlier = statements[i]
+            if not isinstance(earlier.expr, sympy.Mul):
+                continue
+            rest = earlier.expr / later.expr
+            defined = {sympy.Symbol(s.name, real=True) for s in statements[i:]}
+            if (
+                sympy.count_ops(rest) < sympy.count_ops(earlier.expr)
+                and not rest.has(sympy.Pow)
+                and not later.expr.free_symbols & defined
+            ):
+                used = Statement(earlier.name, sympy.Symbol(later.name, real=True) * rest,
+                                 earlier.comment)  # fmt: skip
+                statements[i : j + 1] = [later, used, *statements[i + 1 : j]]
+                break
+    return statements
+
+
+def _switches(statements: list[Statement]) -> list[Statement]:
+    """H(u) with H(0) = 0 or 1 as sign(max(±u, 0)) (``heaviside_form``), max(u, 0) the value
+    of an earlier statement where there is one (ReLU'(u) = sign(ReLU(u)))."""
+    known: dict[sympy.Expr, sympy.Symbol] = {}
+    rewritten = []
+    for s in statements:
+        switch = lambda e: isinstance(e, Heaviside) and e.args[1] in (0, 1)  # noqa: E731
+        expr = s.expr.replace(switch, heaviside_form).xreplace(known)
+        symbol = sympy.Symbol(s.name, real=True)
+        known[s.expr] = symbol
+        if isinstance(s.expr, relu):
+            known[sympy.Max(s.expr.args[0], 0)] = symbol
+        rewritten.append(Statement(s.name, expr, s.comment))
+    return rewritten
+
+
+def in_place(statements, params, outputs, taken, printer: NumPyCode):
+    """``statements`` as steps in place (``InPlace``), and whether a step may overflow on
+    purpose (then the function runs under ``np.errstate``)."""
+    lowering = InPlace(statements, params, outputs, taken, printer)
+    return lowering.run(), lowering.guarded

@@ -8,6 +8,7 @@ rules.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 
 import sympy
@@ -50,20 +51,40 @@ def _linear_diff(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
 
 
 def evaluated(expr: sympy.Basic) -> sympy.Basic:
-    """``expr`` rebuilt with SymPy's evaluation (undoes ``evaluate=False`` nodes)."""
+    """``expr`` rebuilt with SymPy's evaluation (undoes ``evaluate=False`` nodes); but a max
+    or min whose arguments stay as they are is kept: derive builds one unevaluated only from
+    some arguments of a max SymPy evaluated (the others of one argument), which evaluating
+    again would not change, after pairwise comparisons (seconds for 12 arguments)."""
     if not expr.args or isinstance(expr, (sympy.Derivative, sympy.Subs)):
         return expr
-    return expr.func(*(evaluated(a) for a in expr.args))
+    args = tuple(evaluated(a) for a in expr.args)
+    if isinstance(expr, (sympy.Max, sympy.Min)) and args == expr.args:
+        return expr
+    return expr.func(*args)
+
+
+QUICK_SECONDS = 0.5  # what rewriting and SymPy's assumptions get, even from a spent slice
 
 
 def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
-    """True when SymPy shows ``expr`` is 0 within ``seconds``; None when it cannot tell."""
-    expr = attempt(lambda: evaluated(elementary_form(expr)), None)
+    """True when SymPy shows ``expr`` is 0 within ``seconds`` (its quick first looks within
+    QUICK_SECONDS at least); None when it cannot tell."""
+    ends = time.monotonic() + max(seconds, QUICK_SECONDS)
+    expr = attempt(lambda: evaluated(elementary_form(expr)), None, ends - time.monotonic())
     if expr is None:
         return None
-    if attempt(lambda: expr == 0 or bool(expr.is_zero), False):
+    if attempt(lambda: expr == 0 or bool(expr.is_zero), False, ends - time.monotonic()):
         return True
     return True if attempt(lambda: _shown_zero(expr), False, seconds) else None
+
+
+def larger_than(expr: sympy.Basic, nodes: int) -> bool:
+    """Whether ``expr`` has more than ``nodes`` nodes, counting only up to there: a bound
+    on the work for an expression of any size."""
+    for count, _ in enumerate(sympy.preorder_traversal(expr)):
+        if count >= nodes:
+            return True
+    return False
 
 
 MAX_EXPANDED_DEGREE = 64  # (x + 1)^1000000 is not multiplied out: it would not fit in memory

@@ -10,6 +10,7 @@ H(0) = 1/2, ReLU'(0) = 0), with the convention's sentence from the entry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import sympy
 
@@ -163,11 +164,7 @@ def _one_sided(result: sympy.Expr, where: sympy.Expr):
     switches' values at 0 by convention. None when no two-sided switch of the result turns
     there."""
     key, written = orientation(where)
-    atoms = []
-    for atom in switches(result):
-        atom_key, sign = orientation(switch_argument(atom))
-        if atom_key == key:
-            atoms.append((atom, sign))
+    atoms = [(atom, sign) for atom, atom_key, sign in _oriented_switches(result) if atom_key == key]
     if not atoms:
         return None
     sides = tuple(
@@ -181,6 +178,13 @@ def _one_sided(result: sympy.Expr, where: sympy.Expr):
     )
     at_zero = {a: value_at_kink(a) for a, _ in atoms if value_at_kink(a) is not None}
     return sides, at_zero
+
+
+@functools.lru_cache(maxsize=8)  # one result, a kink of each pair of its max's arguments
+def _oriented_switches(result: sympy.Expr) -> tuple:
+    """Each switch of ``result`` with its argument's orientation (canonical, ±1): worked out
+    once for all the kinks of one result, not once a kink (66 of them for a max of 12)."""
+    return tuple((atom, *orientation(switch_argument(atom))) for atom in switches(result))
 
 
 def refined(expr: sympy.Expr, region: sympy.Basic) -> sympy.Expr:

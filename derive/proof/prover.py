@@ -3,9 +3,14 @@
 A step d(expr)/d(var) = result is
 
 * ``proved`` when SymPy shows result − d(expr)/d(var) = 0, where d/d(var) is SymPy's own
-  derivative of ``expr`` with derive's functions rewritten in SymPy's (``reference``);
+  derivative of ``expr`` with derive's functions rewritten in SymPy's (``reference``); or,
+  first, when its rule's identity holds at the rule's own size and the substeps it is made
+  of are proved (``derive.proof.local``: the chain rule by its outer and inner steps, any
+  other rule by SymPy's derivative of the step with each part an unknown function), so that
+  σ nested 16 deep is proved step by step without SymPy simplifying the whole at any step;
 * ``checked`` when SymPy cannot decide in the time allowed but the two sides agree at seeded
-  random points;
+  random points (a large step whose rule holds but a part of which was only checked goes
+  to the random points alone);
 * ``failed`` when they disagree (a bug, printed as such) or cannot be compared at all.
 
 One ``Prover`` serves a whole derivation: it computes each reference derivative once and
@@ -21,10 +26,14 @@ import sympy
 
 from derive.deadline import attempt, check
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Step
-from derive.proof.equality import is_zero, numerically_equal, reference_derivative
+from derive.proof.equality import is_zero, larger_than, numerically_equal, reference_derivative
+from derive.proof.local import chain_rule_holds, identity, inner_substeps
 
 STEP_SECONDS = 3.0  # a proof that takes 0.5 s alone still fits on a loaded machine
 TOTAL_SECONDS = 6.0
+LARGE = 250  # nodes: a step this large is not given to SymPy's simplify above a checked part
+MAX_REMEMBERED = 4096  # rule identities proved, kept for later derivations
+_PROVED_IDENTITIES: dict[tuple, bool] = {}
 _RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
 
 
@@ -50,6 +59,7 @@ class Prover:
         self.budget = budget or Budget()
         self.references: dict[tuple, sympy.Expr] = {}
         self.verified: dict[int, tuple[Step, Step]] = {}
+        self.identities: dict[tuple, bool] = {}
 
     def reference(self, expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr | None:
         """SymPy's own derivative of ``expr`` (computed once per expression and variable);
@@ -79,10 +89,58 @@ class Prover:
             return known[1]
         check()
         substeps = tuple(self.verify(s) for s in step.substeps)
-        verdict = self.equal(step.result, self.reference(step.expr, step.var), step.expr)
+        verdict = self.by_rule(step, substeps)
+        if verdict == CHECKED and larger_than(step.result, LARGE):
+            verdict = self.at_random_points(step)
+        elif verdict != PROVED:
+            verdict = self.equal(step.result, self.reference(step.expr, step.var), step.expr)
         done = dataclasses.replace(step, substeps=substeps, verified=verdict)
         self.verified[id(step)] = (step, done)  # the step is kept, so its id stays unique
         return done
+
+    def at_random_points(self, step: Step) -> str:
+        """CHECKED, FAILED or UNVERIFIED: the step against SymPy's derivative at random points
+        only. For a large step whose rule holds but a part of which was only checked: SymPy's
+        simplify on the whole would take long and most likely not decide either."""
+        reference = self.reference(step.expr, step.var)
+        if reference is None:
+            return FAILED
+        agree = numerically_equal(step.result, reference, domain=step.expr)
+        return UNVERIFIED if agree is None else CHECKED if agree else FAILED
+
+    def by_rule(self, step: Step, substeps: tuple[Step, ...]) -> str | None:
+        """PROVED when the step's rule identity holds, on the rule's own size, and its parts'
+        substeps are proved (``derive.proof.local``), each identity proved once; CHECKED
+        when it holds but a part was only checked; None when it does not apply or SymPy
+        cannot show it."""
+        if chain_rule_holds(step, substeps):
+            return weakest(*(s.verified for s in substeps))
+        inner = inner_substeps(step, substeps)
+        parts = weakest(*(s.verified for s in inner))
+        if parts not in (PROVED, CHECKED):
+            return None
+        found = identity(step, inner)
+        if found is None:
+            return None
+        key = (found.template, found.rewrite, step.var)
+        known = self.identities.get(key)
+        if key in _PROVED_IDENTITIES or known:
+            return parts
+        reference = self.reference(found.template, step.var)
+        if reference is None:
+            return None
+        if found.rewrite != reference:
+            if found.holds_with_parts(reference):
+                return parts  # this instance holds (not remembered: it is these parts')
+            if known is None:  # SymPy tries each identity once
+                known = bool(is_zero(found.rewrite - reference, self.budget.next_slice()))
+                self.identities[key] = known
+            if not known:
+                return None
+        self.identities[key] = True
+        if len(_PROVED_IDENTITIES) < MAX_REMEMBERED:
+            _PROVED_IDENTITIES[key] = True  # a fact of calculus: true in every derivation
+        return parts
 
     def case(self, value: sympy.Expr, where: sympy.Basic, expr, var) -> str:
         """Whether ``value`` is d(expr)/d(var) where the condition ``where`` holds: each strict

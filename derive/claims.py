@@ -29,6 +29,7 @@ from derive.proof.explicit import SIZES, has_arrays, written_out
 from derive.proof.forms import cases_of
 from derive.proof.matrix_form import element_of
 from derive.proof.prover import Budget
+from derive.proof.values import substituted
 from derive.read import parse_claim
 from rules.sums import canonical_indices
 
@@ -190,6 +191,9 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     regions = tuple(regions)
     failing = [r for r in regions if r.holds is False]
     counterexample = _counterexample(failing, claimed, derivative) if failing else None
+    if not failing:  # a region no random point could show (3^(10⁹·x) beyond 2^65536 there)
+        regions, counterexample = _unseen_refuted(regions, claimed, derivative)
+        failing = [r for r in regions if r.holds is False]
     if failing and counterexample is None:
         # no point of a failing region showed a difference: call it undecided, not refuted
         regions = tuple(Region(r.where, None, r.derivative, r.claim) if r.holds is False else r
@@ -204,6 +208,18 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     else:
         verdict = REFUTED
     return ClaimCheck(derivation, claimed, source, verdict, regions, counterexample)
+
+
+def _unseen_refuted(regions, claimed, derivative):
+    """``regions`` with the first one where no random point could be compared but a small
+    integer point shows a difference marked False, and that point (or None)."""
+    for k, region in enumerate(regions):
+        if region.holds is None and not region.agreeing_points:
+            found = _counterexample([region], claimed, derivative)
+            if found is not None:
+                marked = dataclasses.replace(region, holds=False)
+                return regions[:k] + (marked,) + regions[k + 1 :], found
+    return regions, None
 
 
 def _judge_over_arrays(derivation, claimed, derivative, source: str, budget) -> ClaimCheck:
@@ -267,10 +283,10 @@ def _unknowns(*exprs) -> list:
 
 
 def _substitute(expr, point: dict):
-    value = expr
-    for atom in sorted(point, key=lambda a: not isinstance(a, (sympy.Derivative, sympy.Subs))):
-        value = value.xreplace({atom: point[atom]})
-    return evaluated(value)
+    """``expr`` at ``point``, exact where the point is; nan where a part of it is too large
+    to work out (beyond 2^65536: SymPy would spend minutes in C)."""
+    value = substituted(expr, point, digits=None)
+    return sympy.nan if value is None else evaluated(value)
 
 
 def _holds_at(where, point) -> bool:

@@ -122,6 +122,13 @@ FOUND = [
         "L = (1.5)^{100 + \\bar{x}} + z_{0}\nz_{2} = \\min(10, 2) - \\sin(0.5)\n"
         "z_{1} = z_{2} (\\max\\{0, \\pi - \\theta^T x_i\\})",
     ),
+    # over time (40 s against 10): a point put into e^(max(2, x₁)^(β^100)) made SymPy work out
+    # exp of a number with 10^8 binary digits, in one C call (the campaign at 1d1602f)
+    (
+        "exp-of-an-astronomical-power",
+        r"\max(\log(1 + e^{(\max(2, x1))^{(beta)^{100}}}), \mathbf{1}[w_{12} - s_c > \max(x,"
+        r" x_1)])",
+    ),
     # a power of a vector (√w) in a norm reached the index form (the campaign at 628c319)
     (
         "power-of-a-vector",

@@ -97,6 +97,40 @@ def test_a_picture_that_cannot_be_written_is_an_error(command):
     assert result.exit_code == 2 and "cannot write" in result.output
 
 
+ASTRONOMICAL = [
+    # (id, command line, exit status, text in the output): each ran past its deadline in C,
+    # where no deadline reaches, or took gigabytes
+    ("huge-coefficient-in-an-exponent", ["grad", r"3^{x \cdot 10^{9}}"], 0, "Result:"),
+    ("huge-fractional-power", ["grad", r"e^{(x+3)^{(1.25)^{100}}}"], 0, "Result:"),
+    (
+        "claim-where-random-points-are-astronomical",
+        ["check", r"e^{(x+3)^{(1.25)^{100}}}", "--wrt", "x", "--claim", "0"],
+        1,
+        "Counterexample: x = −2",
+    ),
+]
+
+
+def _at_most_a_gigabyte():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+
+@pytest.mark.parametrize(
+    "args,status,shown", [c[1:] for c in ASTRONOMICAL], ids=[c[0] for c in ASTRONOMICAL]
+)
+def test_astronomical_numbers_are_not_built(args, status, shown):
+    command = [sys.executable, "-c", "import cli; cli.main()", *args]
+    started = time.monotonic()
+    result = subprocess.run(
+        command, capture_output=True, timeout=60, cwd=ROOT, preexec_fn=_at_most_a_gigabyte
+    )
+    output = result.stdout.decode() + result.stderr.decode()
+    assert result.returncode == status and shown in output, output
+    assert time.monotonic() - started < 20  # a 10 s deadline, and a loaded machine's slack
+
+
 def test_the_deadline_holds_in_a_worker_thread():
     from concurrent.futures import ThreadPoolExecutor
 

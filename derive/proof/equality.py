@@ -16,6 +16,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.deadline import attempt, watched
 from derive.proof.explicit import SIZES, has_arrays, within_bounds, written_out
+from derive.proof.values import astronomical, astronomical_power, substituted
 from rules.arithmetic import independent_part
 from rules.registry import elementary_form, heads_with
 
@@ -94,14 +95,19 @@ def too_large_to_simplify(expr: sympy.Basic) -> bool:
     """Whether SymPy's simplify could build a number too large to hold, in C that no time
     limit interrupts: a power of a sum multiplied out ((x + 1)^1000000: gigabytes of
     coefficients), or a tower of powers of a fraction, (3/2)^((3/2)^(x + 100)), whose
-    exponents powsimp multiplies into a whole number with billions of digits."""
+    exponents powsimp multiplies into a whole number with billions of digits, or a power of
+    a number whose exponent has a large coefficient (3^(10⁹·x): powsimp works 3^(10⁹) out).
+    A fractional power counts by its whole part: (x + 3)^(5^100/4^100) is (x + 3)^4909093465
+    times a root."""
     powers = expr.atoms(sympy.Pow)
     return any(
-        p.exp.is_Integer
+        p.exp.is_Rational
         and abs(p.exp) > MAX_EXPANDED_DEGREE
         and p.base.is_Add
         or p.base.is_Rational
         and p.exp.has(*(q for q in powers if q.base.is_Rational))
+        or p.base.is_Rational
+        and any(astronomical_power(p.base, t.as_coeff_Mul()[0]) for t in sympy.Add.make_args(p.exp))
         for p in powers
     )
 
@@ -244,30 +250,18 @@ def _holds(where: sympy.Basic, point: dict) -> bool:
     a comparison of numbers that are not real, say)."""
     if where is sympy.true:
         return True
-    return attempt(lambda: evaluated(where.xreplace(point)) == sympy.true, False)
-
-
-MAX_BINARY_EXPONENT = 2**16  # |value| ≥ 2^65536 ≈ 10^19728: no comparison means anything
-
-
-def _astronomical(value: sympy.Expr) -> bool:
-    """Whether ``value`` is too large (or too close to 0) for a comparison at any precision
-    to say anything: SymPy works x^(E − 1) and x^E/x out differently when E ≈ 10^43, at 120
-    digits as at 30."""
-    if not isinstance(value, sympy.Float) or value == 0:
-        return False
-    _, mantissa, exponent, bits = value._mpf_
-    return abs(exponent + bits) > MAX_BINARY_EXPONENT
+    return attempt(lambda: substituted(where, point) == sympy.true, False)
 
 
 def value_at(expr: sympy.Expr, point, digits: int = 30) -> sympy.Expr | None:
     """``expr`` at ``point`` as a real SymPy number (arbitrary exponent range: no overflow);
     None outside its real domain (log of a negative number) or where it is not finite."""
-    value = attempt(lambda: sympy.N(elementary_form(expr.xreplace(point)), digits), None)
+    value = attempt(lambda: substituted(elementary_form(expr), point, digits), None)
+    value = None if value is None else attempt(lambda: sympy.N(value, digits), None)
     if value is None or not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None
     real, imaginary = attempt(value.as_real_imag, (None, None))
-    if real is None or _astronomical(real):
+    if real is None or astronomical(real):
         return None
     # re(…) and im(…) SymPy could not work out (a log of a complex value) compare to nothing
     is_real = attempt(lambda: bool(abs(imaginary) <= 1e-20 + 1e-12 * abs(real)), False)

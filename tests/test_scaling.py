@@ -105,16 +105,7 @@ def _code_agrees(d, points: int = 3) -> bool:
     [
         pytest.param(nested_sigmoid(16), id="sigma-nested-16"),
         pytest.param(squared_residuals(50), id="residuals-50"),
-        pytest.param(
-            squared_residuals(200),
-            id="residuals-200",
-            marks=pytest.mark.xfail(
-                run=False,
-                reason="the code generator names pieces of a long line one at a time, "
-                "printing the whole line again each time (derive/codegen/statements.py "
-                "_split): minutes at 200 terms; the derivation itself takes about 2 s",
-            ),
-        ),
+        pytest.param(squared_residuals(200), id="residuals-200"),
         pytest.param(maximum_of_slopes(12), id="max-12-slopes"),
         pytest.param(product_of_factors(100), id="product-100"),  # 200! overflows a float
     ],

@@ -19,6 +19,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from derive import printing
 from derive.codegen.stable import clipped, heaviside_form, softplus_form
+from derive.codegen.substitution import replaced
 from derive.printing.functions import by_entry, positive_first
 from rules.neural import sigmoid, softplus
 from rules.nonsmooth import Heaviside, numbers_last, relu
@@ -226,7 +227,7 @@ class Steps:
         """``name = code``, which makes ``name`` hold ``meaning`` (in the arrays' names); a
         step in place (``note``) says what it computes, when that is short."""
         arrays = {sympy.Symbol(n, real=True): m for n, m in self.meaning.items()}
-        self.meaning[name] = meaning = meaning.xreplace(arrays)
+        self.meaning[name] = meaning = replaced(meaning, arrays)
         if note and len(printing.text(meaning, {})) <= 48:
             self.notes[len(self.lines)] = printing.text(meaning, {})
         self.lines.append((name, code))
@@ -295,14 +296,15 @@ class Steps:
 
     def _extremum(self, expr) -> Value:
         *rest, last = numbers_last(expr.args)
-        values = [self.value(expr.func(*rest) if len(rest) > 1 else rest[0]), self.value(last)]
+        values = [self.value(expr.func(*rest, evaluate=False) if rest[1:] else rest[0])]
+        values.append(self.value(last))
         owned = [v for v in values if v.buffer and all(o.leaves <= v.leaves for o in values)]
         if not owned:
-            return Value(expr.func(*(v.expr for v in values)), self.leaves_of(expr))
+            return Value(expr.func(*(v.expr for v in values), evaluate=False), self.leaves_of(expr))
         acc, other = owned[0], values[1] if owned[0] is values[0] else values[0]
         ufunc = "maximum" if isinstance(expr, sympy.Max) else "minimum"
-        code = self.printer.doprint(other.expr)
-        self.into(acc.buffer, f"{ufunc}({acc.buffer}, {code}", expr.func(acc.expr, other.expr))
+        meaning = expr.func(acc.expr, other.expr, evaluate=False)
+        self.into(acc.buffer, f"{ufunc}({acc.buffer}, {self.printer.doprint(other.expr)}", meaning)
         return acc
 
     def _product(self, expr) -> Value:

@@ -12,6 +12,7 @@ from sympy.core.function import AppliedUndef
 from derive import notation as names
 from derive import printing
 from derive.codegen.stable import stabilised
+from derive.codegen.substitution import replaced
 from derive.model import Derivation
 from rules.registry import entry_for
 
@@ -111,7 +112,7 @@ def to_parameters(params: list[Parameter]):
     values = {a: s for a, s in symbols.items() if a not in derivatives}
 
     def rewrite(expr: sympy.Expr) -> sympy.Expr:
-        return stabilised(expr.xreplace(derivatives).xreplace(values))
+        return stabilised(replaced(replaced(expr, derivatives), values))
 
     return rewrite
 

@@ -10,6 +10,7 @@ import sympy
 
 from derive.codegen.numpy_printer import NumPyCode, Steps, Value
 from derive.codegen.stable import heaviside_form
+from derive.codegen.substitution import replaced
 from derive.codegen.text import WIDTH
 from derive.deadline import attempt, check
 from rules.neural import sigmoid
@@ -80,12 +81,12 @@ def _values_only(replacements, reduced):
     """Put back the temporaries that are not values (a branch of a cases expression)."""
     kept, inline = [], {}
     for symbol, expr in replacements:
-        expr = expr.xreplace(inline)
+        expr = replaced(expr, inline)
         if isinstance(expr, sympy.functions.elementary.piecewise.ExprCondPair):
             inline[symbol] = expr
         else:
             kept.append((symbol, expr))
-    return kept, [e.xreplace(inline) for e in reduced]
+    return kept, [replaced(e, inline) for e in reduced]
 
 
 def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]:
@@ -94,6 +95,10 @@ def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]
     line = f"    {statement.name} = {printer.doprint(statement.expr)}"
     if len(line) <= WIDTH or statement.expr.is_Atom:
         return [statement]
+    if isinstance(statement.expr, (sympy.Add, sympy.Mul)) and len(statement.expr.args) > 8:
+        by_terms = _split_by_terms(statement, symbols, printer)
+        if by_terms is not None:
+            return by_terms
     pieces = [  # only values become temporaries, not the branches of cases
         a
         for a in sympy.preorder_traversal(statement.expr)
@@ -103,12 +108,41 @@ def _split(statement: Statement, symbols, printer: NumPyCode) -> list[Statement]
         if len(printer.doprint(piece)) <= WIDTH - 12:
             temporary = next(symbols)
             rest = Statement(
-                statement.name, statement.expr.xreplace({piece: temporary}), statement.comment
+                statement.name, replaced(statement.expr, {piece: temporary}), statement.comment
             )
             return _split(Statement(str(temporary), piece), symbols, printer) + _split(
                 rest, symbols, printer
             )
     return [statement]  # an atom longer than a line (a huge number): left as it is
+
+
+def _split_by_terms(statement: Statement, symbols, printer: NumPyCode) -> list[Statement] | None:
+    """A long sum (or product) as partial sums that each fit on a line, then their sum:
+    linear in the number of terms, where naming one largest piece at a time would print
+    the whole remaining sum again for each piece (40 s for 200 squared residuals). None
+    when no two terms fit on one line together."""
+    expr = statement.expr
+    chunks: list[list[sympy.Expr]] = [[]]
+    width = 0
+    for term in expr.args:
+        term_width = len(printer.doprint(term)) + 3  # and " + "
+        if chunks[-1] and width + term_width > WIDTH - 12:
+            chunks.append([])
+            width = 0
+        chunks[-1].append(term)
+        width += term_width
+    named, parts = [], []
+    for chunk in chunks:
+        if len(chunk) == 1:
+            parts.append(chunk[0])
+            continue
+        temporary = next(symbols)
+        named += _split(Statement(str(temporary), expr.func(*chunk)), symbols, printer)
+        parts.append(temporary)
+    if not named:
+        return None
+    rest = Statement(statement.name, expr.func(*parts), statement.comment)
+    return named + _split(rest, symbols, printer)
 
 
 # ---------------------------------------------------------------- in place, for NumPy

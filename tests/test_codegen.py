@@ -533,6 +533,35 @@ def test_fast_forms_equal_the_old_ones_at_zero_infinities_and_nan(latex, var, lo
         assert np.all(np.abs(got[subnormal] - want[subnormal]) < 3e-308)
 
 
+HUBER_BOUNDS = [
+    1.0,
+    0.0,
+    -1.0,
+    np.inf,
+    -np.inf,
+    np.nan,
+    np.resize([2.0, -1.0, 0.0, np.nan], (19, 1)),
+]
+
+
+@pytest.mark.parametrize(
+    "delta", HUBER_BOUNDS, ids=["one", "zero", "negative", "inf", "minus-inf", "nan", "array"]
+)
+def test_huber_slope_clipped_in_place_has_the_values_of_its_cases(delta):
+    """Huber's slope is ŷ − y clipped to [−δ, δ] where δ is a number ≥ 0 (``_clipped``, two
+    passes): exactly −sign(y − ŷ)·min(|y − ŷ|, δ), what its cases say, at 0, ±inf and NaN,
+    and for a negative δ, NaN or an array of δ, which take the general path."""
+    assert FAST[4][0] == "huber"
+    module = derive.gradient(FAST[4][1], wrt=[r"\hat{y}"]).compile()
+    assert "_clipped(" in derive.gradient(FAST[4][1], wrt=[r"\hat{y}"]).code()
+    y, y_hat = np.meshgrid(SPECIAL, SPECIAL)
+    with np.errstate(all="ignore"):
+        got = module.gradient(y_hat=y_hat, delta=delta, y=y)
+        r = y - y_hat
+        want = -np.sign(r) * np.minimum(np.abs(r), delta)
+    assert np.array_equal(np.broadcast_to(got, want.shape), want, equal_nan=True)
+
+
 NO_SLOW_CALLS = [case for case in FAST if case[0] not in ("all-of-huber",)]
 
 

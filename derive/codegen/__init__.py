@@ -4,7 +4,9 @@
 ``parameters`` decides its interface (and the helpers and imports it needs); ``statements``
 its lines (shared subexpressions, short lines); ``text`` keeps prose printable and lines
 short; ``numpy_printer`` prints expressions as NumPy, each function as its vocabulary entry
-says; ``stable`` rewrites formulas into forms that neither overflow nor lose digits.
+says, and ``steps`` writes them as steps in arrays of the function's own; ``stable``
+rewrites formulas into forms that neither overflow nor lose digits; ``substitution``
+substitutes without evaluating a max again.
 """
 
 from derive.codegen.module import compile_module, module_source

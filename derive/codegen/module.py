@@ -31,7 +31,7 @@ from derive.codegen.parameters import (
     parameters,
     to_parameters,
 )
-from derive.codegen.stable import FAST_HELPERS, LOGSUMEXP_HELPER, logsumexp
+from derive.codegen.stable import CLIPPED_HELPER, FAST_HELPERS, LOGSUMEXP_HELPER, clipped, logsumexp
 from derive.codegen.statements import Statement, body, in_place, short_lines
 from derive.codegen.text import docstring, listing, one_line
 from derive.deadline import check
@@ -104,6 +104,8 @@ def module_source(d: Derivation, derivative=None) -> str:
         found.append(arrays.AGREE)
     if any(e.has(logsumexp) for e in printed):
         found.append(LOGSUMEXP_HELPER)
+    if _calls(functions, CLIPPED_HELPER):
+        found.append(CLIPPED_HELPER)
     for helper in reversed(found):
         functions = [*helper.strip("\n").splitlines(), "", "", *functions]
     imports = [f"import {m}" for m in ("math", "numpy as np") if _uses(functions, m)]
@@ -155,6 +157,7 @@ def _functions(
         names = [p.name for p in params]
         loss_body, over = in_place(loss_body, names, ["value"], taken, printer)
         loss_guarded |= over
+        guarded = any(_where_cases(s.expr) for s in statements)  # a clipped one needs none
         statements, over = in_place(statements, names, [o.name for o in outputs], taken, printer)
         guarded |= over
     return [
@@ -319,6 +322,12 @@ def _gradient_body(forward, outputs, taken: set[str], printer) -> list[Statement
             needed |= statement.expr.free_symbols
     first = body(kept, taken | {"shape"}, printer) if kept else []
     return first + body(outputs, taken | {"shape"} | {s.name for s in first}, printer)
+
+
+def _where_cases(expr) -> bool:
+    """Whether ``expr`` has a cases expression printed with ``np.where``, which evaluates
+    every branch (the unused ones may divide by 0): all but those ``clipped`` takes."""
+    return any(clipped(p) is None for p in expr.atoms(sympy.Piecewise))
 
 
 def _calls(lines: list[str], helper: str) -> bool:

@@ -16,7 +16,7 @@ from derive.codegen.substitution import replaced
 from derive.model import Derivation
 from rules.registry import entry_for
 
-RESERVED = {"np", "loss", "gradient", "shape", "value", "PARAMETERS", "WRT", "SYMBOLS"}
+RESERVED = {"np", "loss", "gradient", "shape", "value", "PARAMETERS", "WRT", "SYMBOLS", "_clipped"}
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,18 @@ def _sigmoid(u):
 '''
 FAST_HELPERS = {SIGMOID_HELPER: FAST_SIGMOID_HELPER}
 
+# sign(r)·min(|r|, d) (the slope of Huber's loss, ``clipped``) is r clipped to [−d, d] where
+# d ≥ 0: two passes over memory, where sign, abs, minimum and a product take five.
+CLIPPED_HELPER = '''
+def _clipped(r, bound):
+    """sign(r)·min(|r|, bound), in r's own array: r clipped to [−bound, bound] when the
+    bound is a number ≥ 0; else (a negative bound, NaN or an array of bounds) as written."""
+    if np.ndim(bound) == 0 and float(bound) >= 0:
+        d = float(bound)
+        return np.clip(r, -d, d, out=r)
+    return np.asarray(np.sign(r) * np.minimum(np.abs(r), bound))
+'''
+
 
 def _one_plus_exp(expr) -> sympy.Expr | None:
     """z when ``expr`` is 1 + e^z."""

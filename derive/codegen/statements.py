@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from derive.codegen.numpy_printer import NumPyCode, Steps, Value
-from derive.codegen.stable import heaviside_form
+from derive.codegen.numpy_printer import NumPyCode
+from derive.codegen.stable import clipped, heaviside_form
+from derive.codegen.steps import Steps, Value
 from derive.codegen.substitution import replaced
 from derive.codegen.text import WIDTH
 from derive.deadline import attempt, check
@@ -155,7 +156,7 @@ class InPlace(Steps):
     line longer than WIDTH is written as it was."""
 
     def __init__(self, statements, params, outputs, taken, printer: NumPyCode):
-        statements = _switches(_outputs_first(statements, set(outputs)))
+        statements = _switches(_clips_inlined(_outputs_first(statements, set(outputs)), outputs))
         names = temporaries(set(taken) | {s.name for s in statements} | set(params))
         super().__init__(printer, params, names)
         self.statements, self.owned, self.comments = statements, set(), {}
@@ -263,6 +264,29 @@ def _switches(statements: list[Statement]) -> list[Statement]:
             known[sympy.Max(s.expr.args[0], 0)] = symbol
         rewritten.append(Statement(s.name, expr, s.comment))
     return rewritten
+
+
+def _clips_inlined(statements: list[Statement], outputs) -> list[Statement]:
+    """A temporary used by nothing but one clipped cases expression (Huber's slope, where
+    CSE named r = y − ŷ for both its condition and its value) put back into it: the slope
+    −r is then ŷ − y, one pass, not y − ŷ and a negation."""
+    uses: dict[str, int] = {}
+    for s in statements:
+        for symbol in s.expr.free_symbols:
+            uses[symbol.name] = uses.get(symbol.name, 0) + 1
+    defined = {s.name: k for k, s in enumerate(statements)}
+    dropped, result = set(), list(statements)
+    for k, s in enumerate(statements):
+        found = clipped(s.expr) if isinstance(s.expr, sympy.Piecewise) else None
+        r = found[0] if found else None
+        if r is None or not r.is_Symbol or r.name in outputs or uses.get(r.name) != 1:
+            continue
+        if defined.get(r.name, k) < k:
+            result[k] = Statement(
+                s.name, s.expr.xreplace({r: statements[defined[r.name]].expr}), s.comment
+            )
+            dropped.add(defined[r.name])
+    return [s for k, s in enumerate(result) if k not in dropped]
 
 
 def in_place(statements, params, outputs, taken, printer: NumPyCode):

@@ -245,3 +245,36 @@ def test_subgradients_span_the_one_sided_derivatives(latex, var, fixed, tmp_path
         low, high = sorted((kink.left, kink.right))
         assert kink.subgradient is not None
         assert kink.subgradient == pytest.approx((low, high), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "latex,point,subgradient,outside",
+    [
+        (r"\max(x, 2x, 3x, 4x)", 0, (1, 4), True),  # the formula gives 5 there
+        (r"\min(x, 2x, 3x, 4x)", 0, (1, 4), True),
+        (r"\max(x, 2x, 3x)", 0, (1, 3), False),  # once reported as no kink at all
+        (r"\max(0, x, 2x)", 0, (0, 2), False),
+    ],
+    ids=["four-way-max", "four-way-min", "three-way-max", "three-way-with-zero"],
+)
+def test_a_tie_of_more_than_two_gives_the_convex_hull_of_their_slopes(
+    latex, point, subgradient, outside
+):
+    """Where k > 2 arguments of a max tie, the subgradients run from the least to the
+    largest of their slopes; each tie of two halving, the formula's value may lie outside,
+    and the kink's note says so rather than calling it a subgradient."""
+    kinks = gradient(latex, wrt="x").partials[0].kinks
+    at_point = [k for k in kinks if k.condition == sympy.Eq(x, point)]
+    assert len(at_point) == 1
+    (kink,) = at_point
+    assert kink.subgradient == tuple(sympy.Integer(v) for v in subgradient)
+    assert ("not one of them" in kink.note) is outside
+
+
+def test_a_tie_below_the_max_is_no_kink():
+    """max(x, 2x, 5): x and 2x tie at x = 0, below 5, where the slope is 0 on both sides;
+    the kink is where 2x reaches 5 (once reported the other way round)."""
+    kinks = gradient(r"\max(x, 2x, 5)", wrt="x").partials[0].kinks
+    assert [(k.condition, k.subgradient) for k in kinks] == [
+        (sympy.Eq(2 * x, 5), (sympy.Integer(0), sympy.Integer(2)))
+    ]

@@ -21,6 +21,7 @@ from derive.proof.equality import evaluated, is_zero, numerically_equal
 from derive.proof.equations import at, linear_solution, solutions, tidy_equation
 from derive.proof.forms import orientation, switch_argument, switch_value, switches, value_at_kink
 from derive.proof.prover import Budget
+from rules.nonsmooth import max_switch, min_switch
 from rules.registry import T, applied, entry_for
 
 DEFAULT_CONVENTION = "sign(0) = 0, H(0) = 1/2"
@@ -123,6 +124,11 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
         return Kink(condition, item.source, "jump", note="the function jumps here")
     if spec.kind == "join":
         return _join(item, condition, var, loss, budget)
+    tied = _tied_at_the_top(item.source, spec.equation, solution) if spec.choices else None
+    if tied == []:
+        return None  # the two tie below the max (max(x, 2x, 5) at x = 0): no switch here
+    if tied is not None:  # a max of three or more, every argument a number here
+        return _many_tied(item, condition, solution, region, result, tied)
     sides = _one_sided(result, spec.where)
     if sides is not None:
         (below, above), at_zero = sides
@@ -155,6 +161,50 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
     sentence = entry.convention if entry is not None and entry.convention else DEFAULT_CONVENTION
     return Kink(condition, item.source, "kink", ends, refined(convention, region),
                 convention_text=sentence)  # fmt: skip
+
+
+def _tied_at_the_top(source, pair, solution) -> list[int] | None:
+    """For a max (or min) of three or more arguments, which of them equal it where the two
+    of ``pair`` tie (each a number there): [] when the pair ties below the max, so that the
+    derivative does not switch there; None for two arguments, or when it cannot tell."""
+    if not isinstance(source, (sympy.Max, sympy.Min)) or len(source.args) < 3 or not pair:
+        return None
+    values = [evaluated(at(a, solution)) for a in source.args]
+    if not all(v.is_number and v.is_extended_real for v in values):
+        return None
+    top = source.func(*values)
+    tied = [k for k, v in enumerate(values) if v == top or (v - top).is_zero]
+    inside = [k for k, a in enumerate(source.args) if a in pair]
+    return tied if set(inside) <= set(tied) else []
+
+
+def _many_tied(item: FoundKink, condition, solution, region, result, tied: list[int]) -> Kink:
+    """A kink of a max (min) of three or more arguments, where those of ``tied`` equal it:
+    the subgradients are the convex combinations of their derivatives, from the least to
+    the largest (each one's switch set to 1 and the others' to 0). The formula halves at
+    each tie of two, which is not a subgradient when more than two tie: the note says so."""
+    source = item.source
+    low, high, convention = _hull(source, result, solution, region, tuple(tied))
+    note = f"{len(tied)} arguments tie here" if len(tied) > 2 else ""
+    if low.is_number and high.is_number and convention.is_number and not low <= convention <= high:
+        note += "; the formula's value there is not one of them"
+    entry = entry_for(source)
+    sentence = entry.convention if entry is not None and entry.convention else DEFAULT_CONVENTION
+    return Kink(condition, source, "kink", (low, high), convention, note=note,
+                convention_text=sentence)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8)  # the pairs of a max of 12 arguments share one point
+def _hull(source, result, solution, region, tied: tuple[int, ...]):
+    """The least and the largest slope of the tied arguments (each one's switch set to 1,
+    the others' to 0), as numbers or as a min and a max; and the formula's value there."""
+    switch = max_switch if isinstance(source, sympy.Max) else min_switch
+    ends = []
+    for k in tied:
+        chosen = {switch(source.args, m): sympy.S.One if m == k else sympy.S.Zero for m in tied}
+        ends.append(refined(evaluated(at(result.xreplace(chosen), solution)), region))
+    convention = refined(evaluated(at(result, solution)), region)
+    return sympy.Min(*ends), sympy.Max(*ends), convention
 
 
 def _one_sided(result: sympy.Expr, where: sympy.Expr):

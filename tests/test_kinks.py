@@ -105,8 +105,17 @@ def test_kink_inside_a_branch_keeps_its_region():
 
 
 def test_kinks_of_a_three_way_max():
+    """Two of three tie at a kink only where they are the max (once said of x = y alone)."""
     kinks = gradient(r"\max(x, y, 1)", wrt="x").partials[0].kinks
-    assert {str(k.condition) for k in kinks} == {"Eq(x, y)", "Eq(x, 1)"}
+    assert {str(k.condition) for k in kinks} == {"Eq(x, y) & (x >= 1)", "Eq(x, 1) & (1 >= y)"}
+    assert all(k.subgradient == (0, 1) for k in kinks)
+
+
+def test_every_pair_of_a_three_way_min_kinks_where_it_is_the_min():
+    """min(x, y, 1 − x) by x: at x = y ≤ 1 − x (slopes 1, 0), at x = 1 − x ≤ y (1, −1) and
+    at y = 1 − x ≤ x (0, −1); the first and the last were once missed."""
+    kinks = gradient(r"\min(x, y, 1 - x)", wrt="x").partials[0].kinks
+    assert sorted(k.subgradient for k in kinks) == [(-1, 0), (-1, 1), (0, 1)]
 
 
 def test_a_smooth_result_has_no_cases():

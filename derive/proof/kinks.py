@@ -124,10 +124,15 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
         return Kink(condition, item.source, "jump", note="the function jumps here")
     if spec.kind == "join":
         return _join(item, condition, var, loss, budget)
-    tied = _tied_at_the_top(item.source, spec.equation, solution) if spec.choices else None
-    if tied == []:
-        return None  # the two tie below the max (max(x, 2x, 5) at x = 0): no switch here
-    if tied is not None:  # a max of three or more, every argument a number here
+    if spec.choices and _of_many(item.source) and spec.equation:
+        tied = _tied_at_the_top(item.source, spec.equation, solution)
+        if tied is None:  # not every argument a number there: the pair, where it is the max
+            top = _at_the_top(item.source, spec.equation, solution)
+            if top != sympy.true:  # max(x, y, z) kinks where x = y only if y ≥ z there
+                condition = sympy.And(condition, top, evaluate=False)
+            tied = [] if top == sympy.false else _indices(item.source, spec.equation)
+        if not tied:
+            return None  # the two tie below the max (max(x, 2x, 5) at x = 0): no switch here
         return _many_tied(item, condition, solution, region, result, tied)
     sides = _one_sided(result, spec.where)
     if sides is not None:
@@ -163,19 +168,35 @@ def _analyse(item: FoundKink, condition, solution, region, result, var, loss, bu
                 convention_text=sentence)  # fmt: skip
 
 
+def _of_many(source) -> bool:
+    """Whether ``source`` is a max or min of three or more arguments."""
+    return isinstance(source, (sympy.Max, sympy.Min)) and len(source.args) > 2
+
+
+def _indices(source, pair) -> list[int]:
+    return [k for k, a in enumerate(source.args) if a in pair]
+
+
 def _tied_at_the_top(source, pair, solution) -> list[int] | None:
-    """For a max (or min) of three or more arguments, which of them equal it where the two
-    of ``pair`` tie (each a number there): [] when the pair ties below the max, so that the
-    derivative does not switch there; None for two arguments, or when it cannot tell."""
-    if not isinstance(source, (sympy.Max, sympy.Min)) or len(source.args) < 3 or not pair:
-        return None
+    """Which arguments of a max (min) of three or more equal it where the two of ``pair``
+    tie, each a number there: [] when the pair ties below the max, so that the derivative
+    does not switch there; None when the arguments are not all numbers there."""
     values = [evaluated(at(a, solution)) for a in source.args]
     if not all(v.is_number and v.is_extended_real for v in values):
         return None
     top = source.func(*values)
     tied = [k for k, v in enumerate(values) if v == top or (v - top).is_zero]
-    inside = [k for k, a in enumerate(source.args) if a in pair]
-    return tied if set(inside) <= set(tied) else []
+    return tied if set(_indices(source, pair)) <= set(tied) else []
+
+
+def _at_the_top(source, pair, solution) -> sympy.Basic:
+    """Where the tie of ``pair`` is the max (min) of ``source``, three or more arguments:
+    each other argument at most (at least) the tied value, as conditions (y ≥ z for
+    max(x, y, z) where x = y), or true or false."""
+    tie = evaluated(at(pair[0], solution))
+    relation = sympy.GreaterThan if isinstance(source, sympy.Max) else sympy.LessThan
+    others = [evaluated(at(a, solution)) for a in source.args if a not in pair]
+    return sympy.And(*(relation(tie, other) for other in others))
 
 
 def _many_tied(item: FoundKink, condition, solution, region, result, tied: list[int]) -> Kink:
@@ -197,13 +218,17 @@ def _many_tied(item: FoundKink, condition, solution, region, result, tied: list[
 @functools.lru_cache(maxsize=8)  # the pairs of a max of 12 arguments share one point
 def _hull(source, result, solution, region, tied: tuple[int, ...]):
     """The least and the largest slope of the tied arguments (each one's switch set to 1,
-    the others' to 0), as numbers or as a min and a max; and the formula's value there."""
+    every other switch of the max to 0), as numbers or as a min and a max; and the
+    formula's value there (the tied switches 1/2, the others 0)."""
     switch = max_switch if isinstance(source, sympy.Max) else min_switch
-    ends = []
-    for k in tied:
-        chosen = {switch(source.args, m): sympy.S.One if m == k else sympy.S.Zero for m in tied}
-        ends.append(refined(evaluated(at(result.xreplace(chosen), solution)), region))
-    convention = refined(evaluated(at(result, solution)), region)
+    switches = [switch(source.args, m) for m in range(len(source.args))]
+
+    def value(chosen: dict) -> sympy.Expr:
+        return refined(evaluated(at(result.xreplace(chosen), solution)), region)
+
+    zero, one, half = sympy.S.Zero, sympy.S.One, sympy.S.Half
+    ends = [value({h: one if m == k else zero for m, h in enumerate(switches)}) for k in tied]
+    convention = value({h: half if m in tied else zero for m, h in enumerate(switches)})
     return sympy.Min(*ends), sympy.Max(*ends), convention
 
 

@@ -20,6 +20,7 @@ LAYERS = {
     "derive.notation": "foundation",
     "derive.version": "foundation",
     "derive.deadline": "foundation",
+    "derive.substitution": "foundation",
     "derive.model": "model",
     "rules": "vocabulary",
     "derive.read": "reading",

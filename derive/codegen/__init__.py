@@ -5,8 +5,7 @@
 its lines (shared subexpressions, short lines); ``text`` keeps prose printable and lines
 short; ``numpy_printer`` prints expressions as NumPy, each function as its vocabulary entry
 says, and ``steps`` writes them as steps in arrays of the function's own; ``stable``
-rewrites formulas into forms that neither overflow nor lose digits; ``substitution``
-substitutes without evaluating a max again.
+rewrites formulas into forms that neither overflow nor lose digits.
 """
 
 from derive.codegen.module import compile_module, module_source

@@ -12,8 +12,8 @@ from sympy.core.function import AppliedUndef
 from derive import notation as names
 from derive import printing
 from derive.codegen.stable import stabilised
-from derive.codegen.substitution import replaced
 from derive.model import Derivation
+from derive.substitution import replaced
 from rules.registry import entry_for
 
 RESERVED = {"np", "loss", "gradient", "shape", "value", "PARAMETERS", "WRT", "SYMBOLS", "_clipped"}

@@ -11,9 +11,9 @@ import sympy
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.stable import clipped, heaviside_form
 from derive.codegen.steps import Steps, Value
-from derive.codegen.substitution import replaced
 from derive.codegen.text import WIDTH
 from derive.deadline import attempt, check
+from derive.substitution import replaced
 from rules.neural import sigmoid
 from rules.nonsmooth import Heaviside, relu
 

@@ -21,8 +21,8 @@ import sympy
 from derive import printing
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.stable import clipped, heaviside_form, softplus_form
-from derive.codegen.substitution import replaced
 from derive.printing.functions import positive_first
+from derive.substitution import replaced
 from rules.neural import sigmoid, softplus
 from rules.nonsmooth import Heaviside, numbers_last, relu
 

@@ -31,6 +31,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.deadline import attempt
 from derive.model import Step
+from derive.substitution import replaced
 from rules.registry import CHAIN_RULE, depends
 
 _BINDING = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Subs, sympy.Lambda, sympy.Indexed)
@@ -86,7 +87,7 @@ class Identity:
         (gᵢ′ becoming the pending dpᵢ/dx), is the step's rewrite as written: the identity
         for these parts, when SymPy writes the parts out in its canonical form where the
         rule kept them whole (2w − 1 − max(…) for g − max(…)). Structural."""
-        return attempt(lambda: _put(derivative, self.parts) == self.written, False)
+        return attempt(lambda: replaced(derivative, self.parts) == self.written, False)
 
 
 def identity(step: Step, inner: list[Step]) -> Identity | None:
@@ -105,24 +106,7 @@ def identity(step: Step, inner: list[Step]) -> Identity | None:
     back = {sympy.Derivative(s.expr, var): s.result for s in inner}
     if step.rewrite.xreplace(back) != step.result:
         return None  # not the rewrite with the substeps' results put in: prove it whole
-    template = _put(step.expr, names)
-    rewrite = _put(step.rewrite, {**names, **pending})
+    template = replaced(step.expr, names)
+    rewrite = replaced(step.rewrite, {**names, **pending})
     parts = {g: e for e, g in names.items()}
     return Identity(template, rewrite, parts, step.rewrite)
-
-
-def _put(expr: sympy.Basic, mapping: dict) -> sympy.Basic:
-    """``expr`` with each key of ``mapping`` replaced, as ``xreplace`` does, save that a max
-    or min of new arguments is not evaluated again: the arguments of one SymPy built are
-    not comparable, nor are the functions put in for them, and comparing them pairwise
-    takes seconds for 12 of them. (Its value is the same, evaluated or not.)"""
-    if expr in mapping:
-        return mapping[expr]
-    if not expr.args:
-        return expr
-    args = tuple(_put(a, mapping) for a in expr.args)
-    if args == expr.args:
-        return expr
-    if isinstance(expr, (sympy.Max, sympy.Min)):
-        return expr.func(*args, evaluate=False)
-    return expr.func(*args)

@@ -86,8 +86,24 @@ class Identity:
         """Whether SymPy's ``derivative`` of the template, the parts put back for the gᵢ
         (gᵢ′ becoming the pending dpᵢ/dx), is the step's rewrite as written: the identity
         for these parts, when SymPy writes the parts out in its canonical form where the
-        rule kept them whole (2w − 1 − max(…) for g − max(…)). Structural."""
-        return attempt(lambda: replaced(derivative, self.parts) == self.written, False)
+        rule kept them whole (2w − 1 − max(…) for g − max(…)), or where the rule multiplied
+        out the argument of a switch (H(1 − by − wxy) for H(1 − y(b + wx))). Structural."""
+
+        def holds() -> bool:
+            return _switches_expanded(replaced(derivative, self.parts)) == _switches_expanded(
+                self.written
+            )
+
+        return attempt(holds, False)
+
+
+def _switches_expanded(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with the argument of each H and sign multiplied out, as the rules of max and
+    min write them (``_gap``: H(aᵢ − aⱼ) with its products expanded)."""
+    found = expr.atoms(sympy.Heaviside, sympy.sign)
+    if not found:
+        return expr
+    return expr.xreplace({a: a.func(sympy.expand_mul(a.args[0]), *a.args[1:]) for a in found})
 
 
 def identity(step: Step, inner: list[Step]) -> Identity | None:

@@ -121,12 +121,17 @@ class Steps:
             self.notes[len(self.lines)] = printing.text(meaning, {})
         self.lines.append((name, code))
 
-    def into(self, buffer: str, call: str, meaning: sympy.Expr) -> None:
-        """A step writing into ``buffer`` (``np.{call}, out=buffer)``)."""
+    def writable(self, buffer: str) -> None:
+        """``buffer`` made an array before a step writes into it: its line wrapped in
+        ``np.asarray`` (where every argument is a number, NumPy's result is a number)."""
         if buffer not in self.arrays:
             name, code = self.lines[self.created[buffer]]
             self.lines[self.created[buffer]] = (name, f"np.asarray({code})")
             self.arrays.add(buffer)
+
+    def into(self, buffer: str, call: str, meaning: sympy.Expr) -> None:
+        """A step writing into ``buffer`` (``np.{call}, out=buffer)``)."""
+        self.writable(buffer)
         self.line(buffer, f"np.{call}, out={buffer})", meaning, note=True)
 
     def _unary(self, expr) -> Value:
@@ -176,10 +181,7 @@ class Steps:
         """``_clipped(r, bound)`` written into r's array (or, with an array of bounds, a new
         array named as r's)."""
         buffer = value.buffer
-        if buffer not in self.arrays:
-            name, code = self.lines[self.created[buffer]]
-            self.lines[self.created[buffer]] = (name, f"np.asarray({code})")
-            self.arrays.add(buffer)
+        self.writable(buffer)
         meaning = sympy.sign(value.expr) * sympy.Min(sympy.Abs(value.expr), bound)
         self.line(buffer, f"_clipped({buffer}, {self.printer.doprint(bound)})", meaning, True)
         self.leaves[buffer] = value.leaves | self.leaves_of(bound)

@@ -1,12 +1,16 @@
 """Time limits that hold in any thread: one deadline per request, bounded attempts at SymPy.
 
-A request (``derive.gradient``, a command) runs ``within(seconds)``: a deadline that the steps
-check between them (``check()``) and that caps every ``attempt``. An attempt runs SymPy work
-that may not finish (simplify, solve, refine) watched by a trace function of its own thread
-(``sys.settrace``, called at each Python call): once the attempt's time is up, its next call
-raises ``TimeUp`` (a generator's next line; never inside a generator being closed, a
-finalizer or a garbage collector callback, where Python would print the exception as
-"ignored" and switch the trace function off, so that the attempt ran on unwatched). No
+A request (``derive.gradient``, a command) runs ``within(seconds)``: a deadline on the wall
+clock that the steps check between them (``check()``) and that caps every ``attempt``. An
+attempt runs SymPy work that may not finish (simplify, solve, refine) for a slice of its own
+thread's CPU time (``time.thread_time``), so that what it finds does not depend on what else
+the machine is doing: a proof found on an idle machine is found under load, and the same
+input gives the same derivation and the same module (only the request's deadline can cut it
+short). It is watched by a trace function of its own thread (``sys.settrace``, called at
+each Python call): once the attempt's time is up, its next call raises ``TimeUp`` (a
+generator's next line; never inside a generator being closed, a finalizer or a garbage
+collector callback, where Python would print the exception as "ignored" and switch the
+trace function off, so that the attempt ran on unwatched). No
 signals and no other thread take part, so nothing can land after the attempt has ended, and
 it works in any thread, a notebook's or a web server's alike.
 
@@ -26,6 +30,11 @@ from contextvars import ContextVar
 
 _DEADLINE: ContextVar[float] = ContextVar("derive_deadline", default=math.inf)
 _ATTEMPT_END: ContextVar[float] = ContextVar("derive_attempt_end", default=math.inf)
+
+
+def cpu_seconds() -> float:
+    """This thread's CPU time: the clock of an attempt's slice and of a proof budget."""
+    return time.thread_time()
 
 
 _RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
@@ -83,8 +92,9 @@ def check() -> None:
 
 
 def attempt(work, fallback, seconds: float | None = None):
-    """``work()``, or ``fallback`` when it runs out of ``seconds`` (never beyond the request's
-    deadline, nor an enclosing attempt's) or fails inside SymPy.
+    """``work()``, or ``fallback`` when it runs out of ``seconds`` of this thread's CPU time
+    (never beyond the request's deadline, nor an enclosing attempt's slice) or fails inside
+    SymPy.
 
     SymPy's simplifiers, solvers, refine and numeric evaluation raise assorted errors on
     unusual input (IndexError, KeyError, ValueError, "not comparable", …). For derive that
@@ -115,10 +125,25 @@ def watched(work):
 
 def _watched(work, limit: float):
     """``work()`` under a trace function that raises TimeUp in the first call it makes after
-    ``limit`` seconds (or an enclosing attempt's end)."""
-    end = min(_ATTEMPT_END.get(), time.monotonic() + limit)
-    token = _ATTEMPT_END.set(end)
+    ``limit`` seconds of this thread's CPU time (or an enclosing attempt's end), or after the
+    request's deadline."""
+    cpu_end = min(_ATTEMPT_END.get(), cpu_seconds() + limit)
+    deadline = _DEADLINE.get()
+    token = _ATTEMPT_END.set(cpu_end)
     outer = sys.gettrace()
+    # A thread's CPU time never runs ahead of the wall clock: until ``look`` the slice cannot
+    # be spent, and only the cheap clock is read at each call (the CPU clock is a system call).
+    look = [min(deadline, time.monotonic() + (cpu_end - cpu_seconds()))]
+
+    def spent() -> bool:
+        now = time.monotonic()
+        if now <= look[0]:
+            return False
+        left = cpu_end - cpu_seconds()
+        if now >= deadline or left <= 0:
+            return True
+        look[0] = min(deadline, now + left)
+        return False
 
     # A generator's frame is entered again each time it resumes, and also when it is closed
     # as it is collected, where an exception is "ignored" and printed on stderr: so a
@@ -126,7 +151,7 @@ def _watched(work, limit: float):
     closing: list = []
 
     def watch(frame, event, arg):
-        if time.monotonic() <= end or closing or _unheard(frame):
+        if closing or not spent() or _unheard(frame):
             return None  # no line events: only calls are watched
         if frame.f_code.co_flags & _RESUMABLE:
             return resumed
@@ -145,7 +170,7 @@ def _watched(work, limit: float):
             closing.remove(frame)
         return finishing
 
-    if not math.isinf(end):
+    if not (math.isinf(cpu_end) and math.isinf(deadline)):
         sys.settrace(watch)  # this frame is not traced: only the calls work() makes are
     try:
         return work()

@@ -135,6 +135,39 @@ def test_attempts_nest():
     assert attempt(inner_then_more, "outer gave up", 2) == "finished"
 
 
+def _wait(seconds: float) -> str:
+    """Work that waits (as a thread does while other processes have the CPU), calling
+    Python all the while: the wall clock runs, this thread's CPU clock hardly does."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(0.005)
+        _step()
+    return "finished"
+
+
+def test_an_attempt_counts_its_own_cpu_time_not_the_wall_clock():
+    """A slice is the thread's CPU time: work that waits for the CPU (a loaded machine)
+    gets as much done as on an idle one, so that proofs do not depend on the load."""
+    assert attempt(lambda: _wait(0.4), "gave up", 0.2) == "finished"
+
+
+def test_the_request_deadline_still_stops_an_attempt_that_waits():
+    """The request's deadline is on the wall clock: an attempt that waits past it ends."""
+    started = time.monotonic()
+    with pytest.raises(TimeUp):
+        with within(0.2):
+            attempt(lambda: _wait(5), "gave up", 3)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_budget_counts_cpu_time():
+    budget = Budget(0.3)
+    time.sleep(0.4)
+    assert budget.next_slice() > 0.2
+    _spin(0.35)
+    assert budget.next_slice() == 0
+
+
 def test_except_exception_does_not_swallow_an_interruption():
     def guarded_loop():
         while True:

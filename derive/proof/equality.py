@@ -8,13 +8,12 @@ rules.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Sequence
 
 import sympy
 from sympy.core.function import AppliedUndef
 
-from derive.deadline import attempt, watched
+from derive.deadline import attempt, cpu_seconds, watched
 from derive.proof.explicit import SIZES, has_arrays, within_bounds, written_out
 from derive.proof.values import astronomical, astronomical_power, substituted
 from rules.arithmetic import independent_part
@@ -70,11 +69,11 @@ QUICK_SECONDS = 0.5  # what rewriting and SymPy's assumptions get, even from a s
 def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
     """True when SymPy shows ``expr`` is 0 within ``seconds`` (its quick first looks within
     QUICK_SECONDS at least); None when it cannot tell."""
-    ends = time.monotonic() + max(seconds, QUICK_SECONDS)
-    expr = attempt(lambda: evaluated(elementary_form(expr)), None, ends - time.monotonic())
+    ends = cpu_seconds() + max(seconds, QUICK_SECONDS)
+    expr = attempt(lambda: evaluated(elementary_form(expr)), None, ends - cpu_seconds())
     if expr is None:
         return None
-    if attempt(lambda: expr == 0 or bool(expr.is_zero), False, ends - time.monotonic()):
+    if attempt(lambda: expr == 0 or bool(expr.is_zero), False, ends - cpu_seconds()):
         return True
     return True if attempt(lambda: _shown_zero(expr), False, seconds) else None
 

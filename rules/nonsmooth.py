@@ -185,6 +185,20 @@ def min_switch(args, i):
     return Heaviside(_gap(_of_others(Min, args, i), args[i]))
 
 
+def shared_among_the_tied(switch, args, derivatives):
+    """Σᵢ Hᵢ · daᵢ/dx, over Σᵢ Hᵢ when there are three or more arguments.
+
+    Off the ties exactly one switch Hᵢ is 1 and the others 0; where two tie at the top both
+    are H(0) = 1/2. So Σᵢ Hᵢ = 1 wherever fewer than three arguments tie at the top, and the
+    quotient is the plain sum there. Where k ≥ 3 tie, each of their switches is 1/2 and the
+    sum k/2: the quotient gives each of them 1/k, the mean of their slopes, which is a
+    subgradient (the plain sum, k/2 of it, is not: 3/2 for max(x, y, z) at x = y = z).
+    """
+    switches = [switch(args, i) for i in range(len(args))]
+    total = sympy.Add(*(h * d for h, d in zip(switches, derivatives, strict=True)))
+    return total if len(args) < 3 else total / sympy.Add(*switches)
+
+
 def _extremum_kinks(switch):
     def kinks(expr):
         args = expr.args
@@ -219,6 +233,9 @@ def _extremum_printers(word: str, numpy_function: str) -> dict:
     }
 
 
+_TIES = "H(0) = 1/2: a tie splits the gradient equally"  # among k ≥ 3 tied too: 1/k each
+
+
 def _extremum_specimen():
     x = sympy.Symbol("x", real=True)
     a, b = (sympy.Function(name, real=True)(x) for name in "ab")
@@ -234,15 +251,14 @@ def _extremum_specimen():
     arity=None,
     kinks=_extremum_kinks(max_switch),
     switch=Switch(_difference_of_two, lambda e, positive: e.args[0] if positive else e.args[1]),
-    convention="H(0) = 1/2: a tie splits the gradient equally",
+    convention=_TIES,
     **_extremum_printers("max", "maximum"),
 )
 def maximum(expr, var):
-    """d/dx max(a₁, …, aₙ) = Σᵢ H(aᵢ − max of the others) · daᵢ/dx"""
+    """d/dx max(a₁, …, aₙ) = Σᵢ Hᵢ · daᵢ/dx with Hᵢ = H(aᵢ − max of the others); for n ≥ 3,
+    divided by Σᵢ Hᵢ (see ``shared_among_the_tied``)"""
     args = expr.args
-    return Expansion(
-        args, lambda ds: sympy.Add(*(max_switch(args, i) * d for i, d in enumerate(ds)))
-    )
+    return Expansion(args, lambda ds: shared_among_the_tied(max_switch, args, ds))
 
 
 @rule(
@@ -254,15 +270,14 @@ def maximum(expr, var):
     arity=None,
     kinks=_extremum_kinks(min_switch),
     switch=Switch(_difference_of_two, lambda e, positive: e.args[1] if positive else e.args[0]),
-    convention="H(0) = 1/2: a tie splits the gradient equally",
+    convention=_TIES,
     **_extremum_printers("min", "minimum"),
 )
 def minimum(expr, var):
-    """d/dx min(a₁, …, aₙ) = Σᵢ H(min of the others − aᵢ) · daᵢ/dx"""
+    """d/dx min(a₁, …, aₙ) = Σᵢ Hᵢ · daᵢ/dx with Hᵢ = H(min of the others − aᵢ); for n ≥ 3,
+    divided by Σᵢ Hᵢ (see ``shared_among_the_tied``)"""
     args = expr.args
-    return Expansion(
-        args, lambda ds: sympy.Add(*(min_switch(args, i) * d for i, d in enumerate(ds)))
-    )
+    return Expansion(args, lambda ds: shared_among_the_tied(min_switch, args, ds))
 
 
 def piecewise_kinks(expr):

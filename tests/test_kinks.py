@@ -257,27 +257,61 @@ def test_subgradients_span_the_one_sided_derivatives(latex, var, fixed, tmp_path
 
 
 @pytest.mark.parametrize(
-    "latex,point,subgradient,outside",
+    "latex,point,subgradient,value",
     [
-        (r"\max(x, 2x, 3x, 4x)", 0, (1, 4), True),  # the formula gives 5 there
-        (r"\min(x, 2x, 3x, 4x)", 0, (1, 4), True),
-        (r"\max(x, 2x, 3x)", 0, (1, 3), False),  # once reported as no kink at all
-        (r"\max(0, x, 2x)", 0, (0, 2), False),
+        (r"\max(x, 2x, 3x, 4x)", 0, (1, 4), sympy.Rational(5, 2)),  # once 5: outside
+        (r"\min(x, 2x, 3x, 4x)", 0, (1, 4), sympy.Rational(5, 2)),
+        (r"\max(x, 2x, 3x)", 0, (1, 3), 2),  # once reported as no kink at all
+        (r"\max(0, x, 2x)", 0, (0, 2), 1),
+        (r"\max(x, -x, 3x, 0)", 0, (-1, 3), sympy.Rational(3, 4)),
     ],
-    ids=["four-way-max", "four-way-min", "three-way-max", "three-way-with-zero"],
+    ids=["four-way-max", "four-way-min", "three-way-max", "three-way-with-zero", "with-a-zero"],
 )
 def test_a_tie_of_more_than_two_gives_the_convex_hull_of_their_slopes(
-    latex, point, subgradient, outside
+    latex, point, subgradient, value
 ):
     """Where k > 2 arguments of a max tie, the subgradients run from the least to the
-    largest of their slopes; each tie of two halving, the formula's value may lie outside,
-    and the kink's note says so rather than calling it a subgradient."""
+    largest of their slopes, and the formula gives the mean of the k slopes: a subgradient
+    (each switch H(0) = 1/2 alone would give k/2 times the mean)."""
     kinks = gradient(latex, wrt="x").partials[0].kinks
     at_point = [k for k in kinks if k.condition == sympy.Eq(x, point)]
     assert len(at_point) == 1
     (kink,) = at_point
     assert kink.subgradient == tuple(sympy.Integer(v) for v in subgradient)
-    assert ("not one of them" in kink.note) is outside
+    assert kink.convention == value
+    assert "not one of them" not in kink.note
+
+
+@pytest.mark.parametrize(
+    "latex,tie,shares",
+    [
+        (r"\max(x, y, z)", {"x": 1, "y": 1, "z": 1}, {"x": 1 / 3, "y": 1 / 3, "z": 1 / 3}),
+        (r"\max(x, y, z)", {"x": 1, "y": 1, "z": 0}, {"x": 0.5, "y": 0.5, "z": 0}),
+        (r"\min(x, y, z, w)", {"x": 0, "y": 0, "z": 0, "w": 0}, dict.fromkeys("xyzw", 0.25)),
+        (
+            r"\max(0, 1 + a - c, 1 + b - c)",
+            {"a": 0, "b": 0, "c": 1},
+            {"a": 1 / 3, "b": 1 / 3, "c": -2 / 3},
+        ),
+    ],
+    ids=["three-tie", "two-of-three", "four-tie-min", "multiclass-hinge-at-zero"],
+)
+def test_the_gradient_at_a_tie_is_an_equal_share_in_the_derivation_and_the_module(
+    latex, tie, shares
+):
+    """At a tie of k arguments of a max (min), each gets 1/k of the gradient: the
+    derivation's formula and the generated module alike (the switches over their sum)."""
+    derivation = gradient(latex)
+    symbols = {str(p.var): p.var for p in derivation.partials}
+    point = {symbols[name]: value for name, value in tie.items()}
+    for partial in derivation.partials:
+        assert float(partial.result.xreplace(point)) == pytest.approx(shares[str(partial.var)])
+    namespace: dict = {}
+    exec(compile(derivation.code(), "<module>", "exec"), namespace)  # noqa: S102
+    values = namespace["gradient"](**{name: float(v) for name, v in tie.items()})
+    assert [float(v) for v in values] == pytest.approx(
+        [shares[str(p.var)] for p in derivation.partials]
+    )
 
 
 def test_a_tie_below_the_max_is_no_kink():

@@ -17,6 +17,7 @@ from derive.deadline import check
 from derive.emit.sentence import Sentence, with_formulas
 from derive.model import CHECKED, FAILED, PROVED, UNVERIFIED, Derivation, Kink, Partial, Step
 from rules.matrices import GradientOf
+from rules.ties import off_the_ties
 
 _RANK = {PROVED: 0, CHECKED: 1, UNVERIFIED: 2, FAILED: 3}
 
@@ -129,13 +130,19 @@ def _steps_summary(partial: Partial) -> str:
     steps = partial.steps
     counts = {status: sum(1 for s in steps if s.verified == status) for status in _RANK}
     n = len(steps)
+    verdict = partial.compared or _result_verdict(partial)
     final = {
         PROVED: "the result equals SymPy's own derivative",
         CHECKED: "the result agrees with SymPy's own derivative at random points "
         "(SymPy could not decide symbolically)",
         UNVERIFIED: "the result could not be compared with SymPy's own derivative",
         FAILED: "THE RESULT DISAGREES WITH SYMPY'S OWN DERIVATIVE",
-    }[partial.compared or _result_verdict(partial)]
+    }[verdict]
+    if verdict != FAILED and off_the_ties(partial.result) != partial.result:
+        final += (
+            " wherever fewer than three arguments of a max or min tie (where more tie, SymPy's "
+            "is not a subgradient; derive's gives each of them an equal share)"
+        )
     if n == 1 and counts[PROVED]:
         return f"The step is proved by SymPy; {final}."
     if counts[FAILED]:

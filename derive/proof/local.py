@@ -33,6 +33,7 @@ from derive.deadline import attempt
 from derive.model import Step
 from derive.substitution import replaced
 from rules.registry import CHAIN_RULE, depends
+from rules.ties import off_the_ties
 
 _BINDING = (sympy.Sum, sympy.Product, sympy.Integral, sympy.Subs, sympy.Lambda, sympy.Indexed)
 _PARTS = [sympy.Function(f"_p{k}", real=True) for k in range(8)]
@@ -90,8 +91,9 @@ class Identity:
         out the argument of a switch (H(1 − by − wxy) for H(1 − y(b + wx))). Structural."""
 
         def holds() -> bool:
+            written = off_the_ties(self.written)
             return _switches_expanded(replaced(derivative, self.parts)) == _switches_expanded(
-                self.written
+                written
             )
 
         return attempt(holds, False)

@@ -16,6 +16,7 @@ from derive.proof.prover import Budget, Prover
 from rules.neural import sigmoid, softplus
 from rules.nonsmooth import relu
 from rules.registry import all_rules, formula
+from rules.ties import off_the_ties
 from tests.numeric import central_difference, numpy_function, sample
 
 x, y, z = sympy.symbols("x y z", real=True)
@@ -97,7 +98,9 @@ def test_rule_is_used_and_proved(rule, expr, var, ranges):
     assert all(s.verified == PROVED for s in step.walk()), [
         (s.rule, s.verified) for s in step.walk()
     ]
-    assert is_zero(step.result - reference_derivative(expr, var), seconds=30)
+    # off the ties of three or more arguments of a max, where derive shares the gradient
+    gap = off_the_ties(step.result) - reference_derivative(expr, var)
+    assert is_zero(gap, seconds=30)
 
 
 @pytest.mark.parametrize("rule,expr,var,ranges", CASES, ids=IDS)

@@ -163,3 +163,21 @@ def test_a_worker_stuck_past_its_deadline_is_stopped_and_the_input_counted_over_
     assert sorted(found) == [0, 1, 2, 3]
     assert found[1][0] == "over-time" and found[1][1].startswith("hung: stopped after")
     assert all(found[k][0] == "accepted" for k in (0, 2, 3))
+
+
+@pytest.mark.parametrize(
+    "wall,cpu,timeout,over",
+    [
+        (10.5, 10.4, 10, False),  # stopped at its deadline on an idle machine
+        (12.5, 12.4, 10, True),  # ran 2.5 s of its own work past it
+        (30.0, 7.5, 10, True),  # 20 s past it with a quarter of a core: 5 s of work
+        (13.0, 3.3, 10, False),  # 3 s past it with a quarter of a core: waiting, not work
+        (71.0, 17.0, 10, True),  # the campaign's "hung 71 s" at a quarter core still counts
+        (0.0, 0.0, 10, False),
+    ],
+    ids=["idle-on-time", "idle-over", "loaded-over", "loaded-waiting", "loaded-hung", "instant"],
+)
+def test_an_overrun_counts_in_the_cpu_time_the_call_got(wall, cpu, timeout, over):
+    from bench.fuzz import overran
+
+    assert overran(wall, cpu, timeout) is over

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from derive.deferred_tensors import defer as defer_tensors
 from derive.version import __version__
 
 FORMATS = ("text", "latex", "markdown", "html", "json")
@@ -184,6 +185,7 @@ def main():
       derive grad @loss.tex --format latex --standalone -o notes.tex
     """
     _started["at"] = time.monotonic()  # --timeout counts from here, imports included
+    defer_tensors()  # no command makes a tensor: SymPy's tensor algebra stays unloaded
 
 
 @main.command(cls=LossCommand)

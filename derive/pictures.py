@@ -22,6 +22,7 @@ from derive.guard import guarded
 from derive.mathtext import either, loss_name, number, title, translate
 from derive.proof.equality import evaluated
 from derive.proof.equations import solutions
+from derive.proof.values import substituted
 from derive.read import parse_name
 
 SIZE, DPI = (8, 5), 100  # 800 × 500 pixels
@@ -135,15 +136,22 @@ def _kink_positions(partial, var, fixed) -> list[tuple[float, object]]:
     found = []
     for kink in partial.kinks:
         for equation in kink.condition.atoms(sympy.Eq):
-            gap = evaluated((equation.lhs - equation.rhs).xreplace(values))
-            if gap.free_symbols != {var}:
+            gap = _at(equation.lhs - equation.rhs, values)
+            if gap is None or gap.free_symbols != {var}:
                 continue
             for symbol, value in solutions(gap, var):
                 if symbol == var and value.is_real:
-                    region = evaluated(kink.condition.xreplace({**values, var: value}))
-                    if region != sympy.false:
+                    region = _at(kink.condition, {**values, var: value})
+                    if region is not None and region != sympy.false:
                         found.append((float(value), kink))
     return sorted(found, key=lambda item: item[0])
+
+
+def _at(expr: sympy.Basic, values: dict) -> sympy.Basic | None:
+    """``expr`` at ``values``, exact; None where a part of it would be astronomical (a fixed
+    value put into e^(e^x) is not worked out in full)."""
+    found = substituted(expr, values, digits=None)
+    return None if found is None else evaluated(found)
 
 
 def _mark(x: float, kink, var, fixed, gradient) -> KinkMark:
@@ -155,8 +163,8 @@ def _mark(x: float, kink, var, fixed, gradient) -> KinkMark:
         point = {**fixed, var.name: x}
         symbols = {s for e in kink.subgradient for s in e.free_symbols if s.name in point}
         values = {s: sympy.nsimplify(point[s.name]) for s in symbols}
-        numbers = [evaluated(e.xreplace(values)) for e in kink.subgradient]
-        if all(n.is_number and n.is_real for n in numbers):
+        numbers = [_at(e, values) for e in kink.subgradient]
+        if all(n is not None and n.is_number and n.is_real for n in numbers):
             ends = (float(min(numbers)), float(max(numbers)))
     return KinkMark(x, left, right, convention, ends, kink.convention_text.partition(":")[0])
 

@@ -181,3 +181,22 @@ def test_an_overrun_counts_in_the_cpu_time_the_call_got(wall, cpu, timeout, over
     from bench.fuzz import overran
 
     assert overran(wall, cpu, timeout) is over
+
+
+def test_the_fuzzer_never_loads_the_code_it_leaves_out_of_its_fingerprint():
+    """A journal's fingerprint leaves out derive/codegen, so that work on the generated code
+    does not orphan a campaign: the fuzzer must never run it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from bench.fuzz import NOT_RUN, classify\n"
+        "for latex in [r'\\max(0, 1 - y(w x + b))', r'\\frac{1}{N}\\sum_i (w x_i - y_i)^2',"
+        " r'z = W x + b \\\\ L = \\|z\\|^2', r'\\sigma(w x) + |x|^3']:\n"
+        "    classify(latex, 10)\n"
+        "package = NOT_RUN.rstrip('/').replace('/', '.')\n"
+        "print([m for m in sys.modules if m == package or m.startswith(package + '.')])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -116,11 +116,24 @@ def _shown_zero(expr: sympy.Expr) -> bool:
     if too_large_to_simplify(expr):
         return expr.is_zero is True
     flat = sympy.expand(expr, power_base=False, power_exp=False, multinomial=False, log=False)
-    if flat == 0 or sympy.simplify(expr) == 0:
+    if flat == 0 or _each_switch_term_vanishes(flat) or sympy.simplify(expr) == 0:
         return True
     if expr.has(*heads_with(lambda entry: entry.kinks is not None)):
         return sympy.simplify(sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))) == 0
     return False
+
+
+def _each_switch_term_vanishes(flat: sympy.Expr) -> bool:
+    """Whether the coefficient of each product of switches (H, sign) in ``flat``, a sum,
+    simplifies to 0: then ``flat`` is 0. Each coefficient is small where the whole is not
+    (a chain's result against SymPy's derivative of the whole loss: u·σ(z)(1 − σ(z))·H(m)
+    against u·e^(−z)/(1 + e^(−z))²·H(m), 0.07 s this way, more than 3 s whole). Only
+    sufficient: H(u) + H(−u) − 1 is 0 with coefficients 1, 1 and −1."""
+    switches = sorted(flat.atoms(sympy.Heaviside, sympy.sign), key=sympy.default_sort_key)
+    if not switches:
+        return False
+    coefficients = sympy.collect(flat, switches, evaluate=False)
+    return all(sympy.simplify(c) == 0 for c in coefficients.values())
 
 
 def unknown_values(exprs: Sequence[sympy.Basic]) -> dict[sympy.Basic, sympy.Symbol]:

@@ -29,7 +29,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _DEADLINE: ContextVar[float] = ContextVar("derive_deadline", default=math.inf)
-_ATTEMPT_END: ContextVar[float] = ContextVar("derive_attempt_end", default=math.inf)
+# When attempts stop, on the wall clock: a quarter of the request's time before its deadline,
+# so that on a loaded machine, where their slices of CPU time take longer, the request still
+# finishes with what they found (a step checked rather than proved) instead of giving up.
+_ATTEMPTS_END: ContextVar[float] = ContextVar("derive_attempts_end", default=math.inf)
+# The enclosing attempt's end: (this thread's CPU time, the wall clock).
+_ATTEMPT_END: ContextVar[tuple] = ContextVar("derive_attempt_end", default=(math.inf, math.inf))
+RESERVE = 0.25  # of a request's time, kept for the work after the attempts
 
 
 def cpu_seconds() -> float:
@@ -72,11 +78,14 @@ class TimeUp(BaseException):
 def within(seconds: float):
     """Run the block with a deadline ``seconds`` from now (never later than an enclosing
     one); ``check()`` and ``attempt`` respect it."""
-    end = min(_DEADLINE.get(), time.monotonic() + seconds)
+    now = time.monotonic()
+    end = min(_DEADLINE.get(), now + seconds)
     token = _DEADLINE.set(end)
+    attempts = _ATTEMPTS_END.set(min(_ATTEMPTS_END.get(), now + (1 - RESERVE) * seconds))
     try:
         yield
     finally:
+        _ATTEMPTS_END.reset(attempts)
         _DEADLINE.reset(token)
 
 
@@ -104,10 +113,13 @@ def attempt(work, fallback, seconds: float | None = None):
     """
     check()
     limit = min(math.inf if seconds is None else seconds, remaining())
-    if limit <= 0:
+    # A search (a slice given) stops early enough to leave the request time to finish; a
+    # bounded piece of work (a value at a point) may run to the deadline.
+    wall_end = _DEADLINE.get() if seconds is None else _ATTEMPTS_END.get()
+    if limit <= 0 or time.monotonic() >= wall_end:
         return fallback
     try:
-        return _watched(work, limit)
+        return _watched(work, limit, wall_end)
     except TimeUp:
         check()
         return fallback
@@ -120,16 +132,16 @@ def watched(work):
     deadline, not only where it calls ``check()``: for work that is not a search but may be
     long (printing a large expression). Its errors go on up."""
     check()
-    return _watched(work, remaining())
+    return _watched(work, remaining(), _DEADLINE.get())
 
 
-def _watched(work, limit: float):
+def _watched(work, limit: float, wall_end: float):
     """``work()`` under a trace function that raises TimeUp in the first call it makes after
-    ``limit`` seconds of this thread's CPU time (or an enclosing attempt's end), or after the
-    request's deadline."""
-    cpu_end = min(_ATTEMPT_END.get(), cpu_seconds() + limit)
-    deadline = _DEADLINE.get()
-    token = _ATTEMPT_END.set(cpu_end)
+    ``limit`` seconds of this thread's CPU time or at ``wall_end`` on the wall clock (or an
+    enclosing attempt's end)."""
+    outer_cpu, outer_wall = _ATTEMPT_END.get()
+    cpu_end, deadline = min(outer_cpu, cpu_seconds() + limit), min(outer_wall, wall_end)
+    token = _ATTEMPT_END.set((cpu_end, deadline))
     outer = sys.gettrace()
     # A thread's CPU time never runs ahead of the wall clock: until ``look`` the slice cannot
     # be spent, and only the cheap clock is read at each call (the CPU clock is a system call).

@@ -151,12 +151,17 @@ def test_an_attempt_counts_its_own_cpu_time_not_the_wall_clock():
     assert attempt(lambda: _wait(0.4), "gave up", 0.2) == "finished"
 
 
-def test_the_request_deadline_still_stops_an_attempt_that_waits():
-    """The request's deadline is on the wall clock: an attempt that waits past it ends."""
+def test_a_search_that_waits_stops_early_enough_for_the_request_to_finish():
+    """On the wall clock a search (an attempt with a slice) ends a quarter of the request's
+    time before its deadline, so that on a loaded machine the request still finishes with
+    what was found rather than giving up; a bounded piece of work may run to the deadline."""
     started = time.monotonic()
-    with pytest.raises(TimeUp):
-        with within(0.2):
-            attempt(lambda: _wait(5), "gave up", 3)
+    with within(0.4):
+        assert attempt(lambda: _wait(5), "gave up", 3) == "gave up"
+        assert 0.25 < time.monotonic() - started < 0.4
+        check()  # the request goes on
+        with pytest.raises(TimeUp):
+            attempt(lambda: _wait(5), "gave up")  # no slice: to the deadline, then over
     assert time.monotonic() - started < 1.5
 
 
@@ -164,7 +169,9 @@ def test_a_budget_counts_cpu_time():
     budget = Budget(0.3)
     time.sleep(0.4)
     assert budget.next_slice() > 0.2
-    _spin(0.35)
+    started = time.thread_time()
+    while time.thread_time() - started < 0.35:  # CPU time, however loaded the machine
+        _step()
     assert budget.next_slice() == 0
 
 

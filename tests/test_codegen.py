@@ -449,6 +449,39 @@ def test_fast_code_broadcasts_and_takes_numbers(name, latex, wrt, ranges):
             assert got == want or np.isnan(got) and np.isnan(want)
 
 
+BCE = r"-y \log(\sigma(w x + b)) - (1 - y)\log(1 - \sigma(w x + b))"
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        {"w": (5,), "b": (5,), "x": (5,), "y": (5,)},
+        {"w": (), "b": (), "x": (5,), "y": ()},
+        {"w": (), "b": (), "x": (), "y": (5,)},
+        {"w": (5,), "b": (), "x": (5,), "y": (2, 1)},
+        {"w": (), "b": (), "x": (), "y": ()},
+    ],
+    ids=["same", "y-a-number", "y-larger", "y-broadcasts", "numbers"],
+)
+def test_a_step_in_place_checks_the_shapes_where_it_runs(shapes):
+    """σ(wx + b) − y is written into σ's array when y's shape is () or that array's, and
+    into a new array when y is larger: the same values either way."""
+    source = derive.gradient(BCE, wrt=["w", "b"]).code()
+    assert "if y.shape in ((), u.shape) else u - y" in source
+    module = compile_module(source)
+    rng = np.random.default_rng(3)
+    points = {p: rng.uniform(-2, 2, shape) for p, shape in shapes.items()}
+    produced = module.gradient(**points)
+    full = np.broadcast_shapes(*shapes.values())
+    for index in np.ndindex(full):
+        alone = {p: float(np.broadcast_to(a, full)[index]) for p, a in points.items()}
+        z = alone["w"] * alone["x"] + alone["b"]
+        slope = 1 / (1 + np.exp(-z)) - alone["y"]
+        expected = (alone["x"] * slope, slope)
+        got = [np.broadcast_to(g, full)[index] for g in produced]
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
 KINKS = [  # (LaTeX, variables, point, the partial derivatives there)
     (r"|w x - t|", ["w"], {"w": 2.0, "t": 6.0, "x": 3.0}, (0.0,)),
     (r"\max(\Delta + s_c - s, 0)", ["s", "s_c"], {"s": 1.5, "s_c": 0.5, "Delta": 1.0},

@@ -15,17 +15,34 @@ def operations(source: str, function: str) -> int:
     numbers, is one operation, as ``np.heaviside`` was."""
     tree = ast.parse(source)
     (definition,) = (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
-    count = -sum(1 for _ in _switch_steps(definition))
-    for node in ast.walk(definition):
-        if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
-            continue  # -1 is a number, not an operation
-        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)):
-            count += 1
-        elif isinstance(node, ast.Call):
-            callee = node.func
-            name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
-            count += name not in SHAPING
-    return count
+    return _count(definition) - sum(1 for _ in _switch_steps(definition))
+
+
+def _count(node: ast.AST) -> int:
+    """The operations under ``node``. Of a step chosen where it runs by the shapes of its
+    arrays (``np.subtract(u, y, out=u) if y.shape in ((), u.shape) else u - y``) only one
+    branch is taken, and the shapes compared are no arithmetic: it counts as its dearer
+    branch."""
+    if isinstance(node, ast.IfExp) and _compares_shapes(node.test):
+        return max(_count(node.body), _count(node.orelse))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return 0  # -1 is a number, not an operation
+    own = 0
+    if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)):
+        own = 1
+    elif isinstance(node, ast.Call):
+        callee = node.func
+        name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+        own = name not in SHAPING
+    return own + sum(_count(child) for child in ast.iter_child_nodes(node))
+
+
+def _compares_shapes(test: ast.AST) -> bool:
+    return isinstance(test, ast.Compare) and all(
+        isinstance(n, ast.Attribute) and n.attr == "shape"
+        for n in ast.walk(test)
+        if isinstance(n, ast.Attribute)
+    )
 
 
 def ratio(source: str) -> tuple[int, int]:

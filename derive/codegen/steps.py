@@ -6,7 +6,10 @@ writes an expression so, in arrays the function made itself (never an argument).
 keep that right for every input:
 
 * a step writes into an array only when its other operand depends on no parameter the array
-  does not: its shape then fits the array's, whatever the arguments' shapes;
+  does not: its shape then fits the array's, whatever the arguments' shapes; or, for an
+  operand that is a parameter or a named array, when its shape is () or the array's, as
+  the step checks where it runs (``u = np.subtract(u, y, out=u) if y.shape in ((),
+  u.shape) else u - y``);
 * an array is written into only after ``np.asarray``: where every argument is a number,
   NumPy's results are numbers, which ``out=`` cannot take.
 """
@@ -304,6 +307,17 @@ class Steps:
         if other.leaves <= acc.leaves:
             self.into(b, f"{ufunc}({code}, {b}" if reverse else f"{ufunc}({b}, {code}", rebuilt)
             return acc
+        if other.expr.is_Symbol:  # into acc's array when the arguments' shapes let it
+            self.writable(b)
+            step = (
+                f"np.{ufunc}({code}, {b}, out={b})"
+                if reverse
+                else f"np.{ufunc}({b}, {code}, out={b})"
+            )
+            written = self.printer.doprint(rebuilt)
+            self.line(b, f"{step} if {code}.shape in ((), {b}.shape) else {written}", rebuilt, True)
+            self.leaves[b] = acc.leaves | other.leaves
+            return Value(acc.expr, acc.leaves | other.leaves, b)
         self.line(b, self.printer.doprint(rebuilt), rebuilt)  # a new array, of more shape
         self.arrays.discard(b)
         self.created[b], self.leaves[b] = len(self.lines) - 1, acc.leaves | other.leaves

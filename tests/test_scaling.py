@@ -14,6 +14,13 @@ import pytest
 import sympy
 
 import derive
+from bench.scaling import (
+    maximum_of_lines,
+    maximum_of_slopes,
+    nested_sigmoid,
+    product_of_factors,
+    squared_residuals,
+)
 from derive.engine import derivative_steps
 from derive.model import CHECKED, FAILED, PROVED, Step
 from derive.proof.local import identity, inner_substeps
@@ -23,30 +30,6 @@ from rules.registry import elementary_form
 
 TIMEOUT = 60  # seconds: the API's deadline, far above what the cases take (bench/scaling.py)
 W = sympy.Symbol("w", real=True)
-
-
-def nested_sigmoid(depth: int) -> str:
-    inner = "w x + b_{0}"
-    for k in range(1, depth):
-        inner = rf"\sigma({inner}) + b_{{{k}}}"
-    return rf"\sigma({inner})"
-
-
-def squared_residuals(n: int) -> str:
-    return " + ".join(f"(w x_{{{i}}} - y_{{{i}}})^2" for i in range(1, n + 1))
-
-
-def maximum_of_slopes(n: int) -> str:
-    return r"\max(" + ", ".join(f"a_{{{i}}} w" for i in range(1, n + 1)) + ")"
-
-
-def maximum_of_lines(n: int) -> str:
-    lines = ["w"] + [f"{k} w - {k * (k - 1) // 2}" for k in range(2, n + 1)]
-    return r"\max(" + ", ".join(lines) + ")"
-
-
-def product_of_factors(n: int) -> str:
-    return "".join(f"(w + {k})" for k in range(1, n + 1))
 
 
 CASES = [

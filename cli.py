@@ -69,23 +69,27 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
-def run_guarded(work, timeout: float, source: str):
-    """Run ``work()`` on the loss ``source`` within ``timeout`` seconds of the command's
-    start; bad input becomes a message and exit status 2, never a traceback."""
+def run_guarded(work, timeout: float, source: str, refuse=None, since: float | None = None):
+    """Run ``work()`` on the loss ``source`` within ``timeout`` seconds of ``since`` (by
+    default the command's start); bad input becomes ``refuse(message)``: by default
+    ``fail``, a message and exit status 2, never a traceback (Jupyter's magics raise a
+    UsageError instead)."""
+    refuse = refuse or fail
     from derive.deadline import TimeUp, within
     from derive.errors import DeriveError, ParseError
     from derive.guard import guarded, out_of_time
 
-    spent = time.monotonic() - _started.get("at", time.monotonic())  # importing SymPy, say
+    since = _started.get("at", time.monotonic()) if since is None else since
+    spent = time.monotonic() - since  # importing SymPy, say
     try:
         with within(max(timeout - spent, 0.0)):
             return guarded(lambda _source: work())(source)
     except TimeUp:
-        fail(str(out_of_time(source, timeout)))
+        refuse(str(out_of_time(source, timeout)))
     except ParseError as error:
-        fail(error.caret())
+        refuse(error.caret())
     except DeriveError as error:
-        fail(str(error))
+        refuse(str(error))
 
 
 def reading_options(command):

@@ -26,6 +26,7 @@ import io
 import re
 import shlex
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,6 @@ from IPython.core.error import UsageError
 from IPython.display import Image, display
 
 import cli
-from derive.errors import DeriveError, ParseError
 
 COMMANDS = ("grad", "check", "code", "descend", "plot")
 _TEMPORARY = "\0derive-temporary"  # plot's -o when the line gives none: a temporary file
@@ -313,21 +313,14 @@ def _interval(text: str | None) -> tuple[float, float] | None:
 
 
 def _guarded(work, timeout: float, source: str):
-    """``work()`` on the loss ``source`` within ``timeout`` seconds; bad input (a
-    DeriveError, LaTeX that cannot be read, the time running out) becomes a UsageError with
-    the command line's message."""
-    from derive.deadline import TimeUp, within
-    from derive.guard import guarded, out_of_time
+    """``work()`` on the loss ``source`` within ``timeout`` seconds, as the command line runs
+    it; bad input (a DeriveError, LaTeX that cannot be read, the time running out) becomes a
+    UsageError with the command line's message."""
+    return cli.run_guarded(work, timeout, source, _usage_error, since=time.monotonic())
 
-    try:
-        with within(timeout):
-            return guarded(lambda _source: work())(source)
-    except TimeUp:
-        raise UsageError(str(out_of_time(source, timeout))) from None
-    except ParseError as error:
-        raise UsageError(error.caret()) from None
-    except DeriveError as error:
-        raise UsageError(str(error)) from None
+
+def _usage_error(message: str):
+    raise UsageError(message) from None
 
 
 def _cli(helper, *arguments):

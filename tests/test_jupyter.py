@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -210,3 +211,13 @@ def test_a_file_that_is_no_notebook_is_refused(tmp_path):
     (tmp_path / "note.ipynb").write_text("{not json", encoding="utf-8")
     result = _render(tmp_path / "note.ipynb", tmp_path / "out.ipynb")
     assert result.exit_code == 2 and "note.ipynb: not a Jupyter notebook" in result.output
+
+
+def test_a_magic_has_its_whole_timeout_after_a_command_ran_in_the_same_process(shell, monkeypatch):
+    """The command line counts its timeout from the command's start; a magic from its own,
+    however long ago a command ran in the same process (the suite's CLI tests, say)."""
+    import cli
+
+    monkeypatch.setitem(cli._started, "at", time.monotonic() - 3600)
+    result = shell.run_line_magic("derive", "grad 'x^2' --wrt x")
+    assert "2 x" in _markdown(result)

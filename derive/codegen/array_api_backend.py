@@ -18,7 +18,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from derive.codegen import plans
 from derive.codegen.parameters import parameters
 from derive.codegen.statements import Statement
-from derive.codegen.text import WIDTH, docstring, listing
+from derive.codegen.text import WIDTH, commented, docstring, listing
 from derive.model import Derivation
 from derive.printing.functions import positive_first
 from rules.neural import sigmoid, softplus
@@ -199,8 +199,9 @@ def module_source(d: Derivation, derivative) -> str:
     plan = plans.plan(d, derivative, printer, {xp})
     public = [p.name for p in plan.params]
     first = public[0] if public else None
-    loss_lines = _body(plan.loss, printer, first)
-    gradient_lines = _body(plan.gradient, printer, first)
+    indent = "        " if plan.guarded else "    "  # inside `with _quiet():`, or not
+    loss_lines = _body(plan.loss, printer, first, indent)
+    gradient_lines = _body(plan.gradient, printer, first, indent)
     plans.unsupported(printer, "array-api", " (not in the array API standard)")
     returns = [f"{xp}.broadcast_to({o}, shape)" if o in plan.narrow else o for o in plan.outputs]
     preamble = []
@@ -229,7 +230,7 @@ def _arguments(xp: str, public: list[str]) -> str:
     return f"    {xp}, arrays = _arrays({names})\n    {names} = arrays"  # several: no comma
 
 
-def _body(statements: list[Statement], printer: ArrayAPICode, first: str | None) -> list[str]:
+def _body(statements: list[Statement], printer: ArrayAPICode, first: str | None, indent: str):
     """``name = code  # comment`` for each statement; a number becomes an array like the
     first parameter (``xp.full_like``), so that it broadcasts and has a shape."""
     lines = []
@@ -237,12 +238,7 @@ def _body(statements: list[Statement], printer: ArrayAPICode, first: str | None)
         code = printer.doprint(statement.expr)
         if statement.expr.is_number and first is not None:
             code = f"{printer.xp}.full_like({first}, {code})"
-        line = f"{statement.name} = {code}"
-        if statement.comment and len(line) + len(statement.comment) + 12 <= WIDTH:
-            line += f"  # {statement.comment}"
-        elif statement.comment:
-            lines.append(f"# {statement.comment}")
-        lines.append(line)
+        lines += commented(indent, f"{statement.name} = {code}", statement.comment)
     return lines
 
 
@@ -252,7 +248,7 @@ def _function(name, public, doc, arguments, preamble, body, returns, guarded) ->
     if guarded:
         lines.append("    with _quiet():")
         indent = "        "
-    lines += [indent + line for line in body]
+    lines += body
     if len(returns) == 1:
         return [*lines, f"{indent}return {returns[0]}"]
     return [*lines, *listing("return (", returns, ")", indent)]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from derive.codegen.numpy_printer import NumPyCode
 from derive.codegen.parameters import Parameter
 from derive.codegen.statements import Statement
-from derive.codegen.text import WIDTH, docstring, listing
+from derive.codegen.text import commented, docstring, listing
 
 
 def as_arrays(params: list[Parameter]) -> list[str]:
@@ -38,16 +36,8 @@ def function_lines(
         lines += listing(start, items, end, indent)
     for statement in body:
         expr = statement.expr
-        code = (
-            f"{indent}{statement.name} = {expr if isinstance(expr, str) else printer.doprint(expr)}"
-        )
-        if statement.comment and len(code) + len(statement.comment) + 4 <= WIDTH:
-            code += f"  # {statement.comment}"
-        elif statement.comment:
-            width = WIDTH - len(indent) - 2
-            wrapped = textwrap.wrap(statement.comment, width, subsequent_indent="    ")
-            lines += [f"{indent}# {line}" for line in wrapped or [""]]
-        lines.append(code)
+        code = f"{statement.name} = {expr if isinstance(expr, str) else printer.doprint(expr)}"
+        lines += commented(indent, code, statement.comment)
     if len(returns) == 1:
         lines.append(f"{indent}return {returns[0]}")
     else:

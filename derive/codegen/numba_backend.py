@@ -23,7 +23,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from derive.codegen import plans
 from derive.codegen.parameters import parameters
 from derive.codegen.statements import Statement
-from derive.codegen.text import WIDTH, docstring, listing
+from derive.codegen.text import commented, docstring, listing
 from derive.model import Derivation
 from derive.printing.functions import positive_first
 from rules.neural import sigmoid, softplus
@@ -327,12 +327,7 @@ def _kernel(name, args, index, statements: list[Statement], slots: dict, printer
             slot = None
         else:
             target = statement.name
-        line = f"        {target} = {code}"
-        if statement.comment and len(line) + len(statement.comment) + 4 <= WIDTH:
-            line += f"  # {statement.comment}"
-        elif statement.comment:
-            lines.append(f"        # {statement.comment}")
-        lines.append(line)
+        lines += commented("        ", f"{target} = {code}", statement.comment)
         if slot is not None:
             lines.append(f"        {slot.format(i=index)} = {statement.name}")
     return lines

@@ -16,6 +16,18 @@ def listing(start: str, items: list[str], end: str, indent: str = "") -> list[st
     return [f"{indent}{start}", *(f"{indent}    {item}," for item in items), f"{indent}{end}"]
 
 
+def commented(indent: str, line: str, comment: str) -> list[str]:
+    """``line`` at ``indent``, with ``  # comment`` after it when that fits in WIDTH, else
+    the comment wrapped on lines of its own above it."""
+    line = indent + line
+    if not comment:
+        return [line]
+    if len(line) + len(comment) + 4 <= WIDTH:
+        return [f"{line}  # {comment}"]
+    above = textwrap.wrap(comment, WIDTH - len(indent) - 2, subsequent_indent="    ")
+    return [*(f"{indent}# {part}" for part in above or [""]), line]
+
+
 def wrapped(text: str, width: int) -> list[str]:
     """``text``'s lines, each at most ``width`` long where spaces allow."""
     lines = []

@@ -271,9 +271,9 @@ def _growing(iterates: list[Iterate], run: int = 5) -> bool:
 
 
 def _where(iterate: Iterate) -> str:
-    from derive.emit.descent import _number
+    from derive.emit.descent import shown_number
 
-    return ", ".join(f"{n} = {_number(v)}" for n, v in iterate.point.items())
+    return ", ".join(f"{n} = {shown_number(v)}" for n, v in iterate.point.items())
 
 
 def _verdict(iterates, first, tolerance, learning_rate, steps) -> tuple[str, str]:

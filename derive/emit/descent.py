@@ -22,7 +22,7 @@ def argument(run, math) -> list[str]:
     ]
 
 
-def _number(value: float | list) -> str:
+def shown_number(value: float | list) -> str:
     """A number as 6 significant digits; a vector or matrix as its first elements."""
     if isinstance(value, list):
         flat = [float(v) for v in _flat(value)]
@@ -60,8 +60,8 @@ def table(run, rows: int) -> list[str]:
     names = run.variables
     header = ["step", *names, "loss", "‖∇f‖"]
     body = [
-        [str(it.step), *(_number(it.point[n]) for n in names), _number(it.loss),
-         _number(it.gradient_norm)]
+        [str(it.step), *(shown_number(it.point[n]) for n in names), shown_number(it.loss),
+         shown_number(it.gradient_norm)]
         for it in run.iterates
     ]  # fmt: skip
     if len(body) > rows:

@@ -27,7 +27,7 @@ from derive.proof.prover import Prover, weakest
 from rules.registry import Rule, depends
 
 
-def _backpropagation(expr, var):
+def backpropagation(expr, var):
     """∂L/∂x = Σ_c ∂L/∂c · ∂c/∂x over the intermediates c that use x: the upstream gradient
     ∂L/∂c times the local gradient ∂c/∂x"""
     raise NotImplementedError("the chain is assembled by derive.chain")
@@ -38,8 +38,8 @@ def _definition(expr, var):
     raise NotImplementedError("the chain is assembled by derive.chain")
 
 
-BACKPROPAGATION = Rule("chain rule (upstream times local)", _backpropagation,
-                       " ".join(_backpropagation.__doc__.split()), family="chain")  # fmt: skip
+BACKPROPAGATION = Rule("chain rule (upstream times local)", backpropagation,
+                       " ".join(backpropagation.__doc__.split()), family="chain")  # fmt: skip
 
 
 def definition_rule(name: str) -> Rule:

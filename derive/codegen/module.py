@@ -74,7 +74,7 @@ def module_source(d: Derivation, derivative=None) -> str:
     variables = [p.var for p in d.partials]
     loss_code = as_code(d.expr)
     written = functools.partial(_functions, d, params, loss_code, printer)
-    reverse_mode = functools.partial(_backpropagation, d, as_code, derivative=derivative)
+    reverse_mode = functools.partial(backpropagation, d, as_code, derivative=derivative)
     if over_arrays:
         derivative = None  # each partial one formula: its sums are not cut into pieces
     if in_matrices is not None:
@@ -86,7 +86,7 @@ def module_source(d: Derivation, derivative=None) -> str:
     elif chosen is not None:
         functions = written(*chosen)
     else:
-        chosen = formulas = _formula_gradient(d, as_code, set(taken), name, wrt, printer)
+        chosen = formulas = formula_gradient(d, as_code, set(taken), name, wrt, printer)
         functions = written(*chosen)
         loss_ops, gradient_ops = operations.ratio("\n".join(functions)) if derivative else (1, 0)
         if gradient_ops > CHEAP_GRADIENT * max(loss_ops, 1):  # σ(σ(σ(…))): try reverse mode
@@ -125,7 +125,7 @@ def module_source(d: Derivation, derivative=None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _formula_gradient(d: Derivation, as_code, taken: set[str], loss_name: str, wrt, printer):
+def formula_gradient(d: Derivation, as_code, taken: set[str], loss_name: str, wrt, printer):
     """Each partial derivative as one formula, shared subexpressions named: the statements,
     the outputs and the names they take."""
     forward, named = _intermediates(d, as_code, taken)
@@ -137,7 +137,7 @@ def _functions(
     d: Derivation, params, loss_code, printer, statements, outputs, taken, fast=False
 ) -> list[str]:
     """The lines of ``loss`` and ``gradient``; ``fast``: computed in place (``in_place``)."""
-    reaches = _parameters_reached(statements, params)
+    reaches = parameters_reached(statements, params)
     narrow = [o for o in outputs if reaches[o.name] != {p.name for p in params}]
     checks = ()
     if isinstance(printer, arrays.ArrayCode):
@@ -194,7 +194,7 @@ def _formula_outputs(d: Derivation, as_code, taken, loss_name, wrt, forward, nam
     return outputs
 
 
-def _backpropagation(
+def backpropagation(
     d: Derivation, as_code, taken, loss_name, wrt, printer, cut=False, derivative=None
 ):
     """Reverse mode (``reverse``): the forward pass computes each piece once (each definition,
@@ -275,7 +275,7 @@ def _chain_comment(adjoint: reverse.Adjoint, loss_name: str, spelled: dict) -> s
                     else f"∂{loss_name}/∂{of}")  # fmt: skip
 
 
-def _parameters_reached(statements: list[Statement], params: list[Parameter]) -> dict:
+def parameters_reached(statements: list[Statement], params: list[Parameter]) -> dict:
     """The parameters each statement's value depends on, through the statements before it."""
     names = {p.name for p in params}
     reached: dict[str, set[str]] = {}

@@ -59,12 +59,12 @@ def plan(d: Derivation, derivative, printer, reserved: set[str]) -> Plan:
     variables = [p.var for p in d.partials]
     loss_code = as_code(d.expr)
     loss = body([Statement("value", loss_code)], set(taken), printer)
-    backpropagation = numpy_module._backpropagation
+    backpropagation = numpy_module.backpropagation
     chosen = None
     if derivative and (d.loss.definitions or reverse.applies(d.expr, variables)):
         chosen = backpropagation(d, as_code, set(taken), name, wrt, printer, derivative=derivative)
     if chosen is None:
-        chosen = numpy_module._formula_gradient(d, as_code, set(taken), name, wrt, printer)
+        chosen = numpy_module.formula_gradient(d, as_code, set(taken), name, wrt, printer)
         if derivative and _cost(chosen[0]) > CHEAP_GRADIENT * max(_cost(loss), 1):
             other = backpropagation(
                 d, as_code, set(taken), name, wrt, printer, cut=True, derivative=derivative
@@ -72,7 +72,7 @@ def plan(d: Derivation, derivative, printer, reserved: set[str]) -> Plan:
             if other is not None and _cost(other[0]) < _cost(chosen[0]):
                 chosen = other
     statements, outputs, _ = chosen
-    reached = numpy_module._parameters_reached(statements, params)
+    reached = numpy_module.parameters_reached(statements, params)
     everything = {p.name for p in params}
     narrow = frozenset(o.name for o in outputs if reached[o.name] != everything)
     exprs = [d.expr, *(p.formula for p in d.partials)]

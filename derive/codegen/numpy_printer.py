@@ -27,7 +27,12 @@ class NumPyCode(NumPyPrinter):
         super().__init__({"fully_qualified_modules": True, "inline": True})
 
     def _as_ordered_terms(self, expr, order=None):
-        return positive_first(super()._as_ordered_terms(expr, order=order))
+        """Terms with a plus sign first, and within each sign the computed ones (products,
+        calls) before the plain names and numbers: ``-w*x - b``, not ``-b - w*x``, so that
+        the first operation makes an array which NumPy then reuses for the rest (it
+        overwrites a temporary left operand in place)."""
+        terms = positive_first(super()._as_ordered_terms(expr, order=order))
+        return sorted(terms, key=lambda t: (t.could_extract_minus_sign(), _plain(t)))
 
     def _print(self, expr, **kwargs):
         if isinstance(expr, Heaviside) and heaviside_form(expr) is not None:
@@ -120,3 +125,8 @@ class NumPyCode(NumPyPrinter):
         return "np.nan"  # an undefined value, such as the slope of 0^t at t = 0
 
     _print_NaN = _print_ComplexInfinity
+
+
+def _plain(term: sympy.Expr) -> bool:
+    """A name or a number, maybe negated: nothing to compute."""
+    return (-term if term.could_extract_minus_sign() else term).is_Atom

@@ -32,6 +32,7 @@ from derive.proof.prover import Budget
 from derive.proof.values import substituted
 from derive.read import parse_claim
 from rules.sums import canonical_indices
+from rules.ties import off_the_ties
 
 PROVED, IN_PART, REFUTED, UNDECIDED = "proved", "holds in part", "refuted", "undecided"
 SMALL = tuple(sympy.Rational(v) for v in ("0", "1", "-1", "2", "-2", "3", "-3", "1/2", "-1/2"))
@@ -177,7 +178,8 @@ def judge(derivation: Derivation, claimed: sympy.Expr, source: str = "") -> Clai
     budget = Budget()
     if has_arrays(claimed, derivative):
         return _judge_over_arrays(derivation, claimed, derivative, source, budget)
-    difference = claimed - derivative
+    # compared off the ties of three or more arguments of a max, kinks the verdict leaves out
+    difference = off_the_ties(claimed) - off_the_ties(derivative)
     rows = cases_of(difference) or ((sympy.true, difference),)
     by_region = (cases_of(derivative), cases_of(claimed))
     regions = []

@@ -28,6 +28,12 @@ VERDICTS = [
     ("wrong", "x^2", "x", "3x", REFUTED),
     ("wrong-sign", r"|x|", "x", r"-\operatorname{sign}(x)", REFUTED),
     ("relu", r"\operatorname{ReLU}(x)", "x", "1", IN_PART),
+    # SymPy's switch of a max of three: derive's shares ties of three, equal elsewhere
+    ("max-of-three", r"\max(x, y, z)", "x", r"H(x - \max(y, z))", PROVED),
+    ("max-of-three-shared", r"\max(x, y, z)", "x",
+     r"\frac{H(x - \max(y, z))}{H(x - \max(y, z)) + H(y - \max(x, z)) + H(z - \max(x, y))}",
+     PROVED),
+    ("max-of-three-pair", r"\max(x, y, z)", "x", r"H(x - y)", IN_PART),
 ]  # fmt: skip
 
 

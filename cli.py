@@ -189,7 +189,6 @@ def main():
       derive grad @loss.tex --format latex --standalone -o notes.tex
     """
     _started["at"] = time.monotonic()  # --timeout counts from here, imports included
-    defer_tensors()  # no command makes a tensor: SymPy's tensor algebra stays unloaded
 
 
 @main.command(cls=LossCommand)
@@ -669,5 +668,13 @@ def _write_whole(text: str, output: str) -> None:
         fail(f"cannot write {output}: {error.strerror or error}")
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run():
+    """The ``derive`` program: the command line in a process of its own, where no command
+    makes a tensor, so that SymPy's tensor algebra stays unloaded (``deferred_tensors``;
+    ``main`` called from Python, as by click's test runner, leaves SymPy as it is)."""
+    defer_tensors()
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -41,7 +41,7 @@ def derive_command() -> list[str]:
     found = shutil.which("derive")
     if found:
         return [found]
-    return [sys.executable, "-c", "from cli import main; main()"]
+    return [sys.executable, "-c", "from cli import run; run()"]
 
 
 # Every process as a user's: with its modules' bytecode cached (a variable that stops Python

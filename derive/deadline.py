@@ -29,10 +29,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _DEADLINE: ContextVar[float] = ContextVar("derive_deadline", default=math.inf)
-# When attempts stop, on the wall clock: a quarter of the request's time before its deadline,
-# so that on a loaded machine, where their slices of CPU time take longer, the request still
-# finishes with what they found (a step checked rather than proved) instead of giving up.
-_ATTEMPTS_END: ContextVar[float] = ContextVar("derive_attempts_end", default=math.inf)
+# When searches (``attempt(..., early=True)``: SymPy trying to prove or simplify) stop, on the
+# wall clock: a quarter of the request's time before its deadline, so that on a loaded
+# machine, where their slices of CPU time take longer, the request still finishes with what
+# they found (a step checked rather than proved) instead of giving up.
+_SEARCHES_END: ContextVar[float] = ContextVar("derive_attempts_end", default=math.inf)
 # The enclosing attempt's end: (this thread's CPU time, the wall clock).
 _ATTEMPT_END: ContextVar[tuple] = ContextVar("derive_attempt_end", default=(math.inf, math.inf))
 RESERVE = 0.25  # of a request's time, kept for the work after the attempts
@@ -81,11 +82,11 @@ def within(seconds: float):
     now = time.monotonic()
     end = min(_DEADLINE.get(), now + seconds)
     token = _DEADLINE.set(end)
-    attempts = _ATTEMPTS_END.set(min(_ATTEMPTS_END.get(), now + (1 - RESERVE) * seconds))
+    attempts = _SEARCHES_END.set(min(_SEARCHES_END.get(), now + (1 - RESERVE) * seconds))
     try:
         yield
     finally:
-        _ATTEMPTS_END.reset(attempts)
+        _SEARCHES_END.reset(attempts)
         _DEADLINE.reset(token)
 
 
@@ -100,10 +101,11 @@ def check() -> None:
         raise TimeUp
 
 
-def attempt(work, fallback, seconds: float | None = None):
+def attempt(work, fallback, seconds: float | None = None, early: bool = False):
     """``work()``, or ``fallback`` when it runs out of ``seconds`` of this thread's CPU time
-    (never beyond the request's deadline, nor an enclosing attempt's slice) or fails inside
-    SymPy.
+    (never beyond the request's deadline, nor an enclosing attempt's slice; with ``early``,
+    a search whose failure only weakens a verdict, never beyond a quarter of the request's
+    time before its deadline) or fails inside SymPy.
 
     SymPy's simplifiers, solvers, refine and numeric evaluation raise assorted errors on
     unusual input (IndexError, KeyError, ValueError, "not comparable", …). For derive that
@@ -113,9 +115,7 @@ def attempt(work, fallback, seconds: float | None = None):
     """
     check()
     limit = min(math.inf if seconds is None else seconds, remaining())
-    # A search (a slice given) stops early enough to leave the request time to finish; a
-    # bounded piece of work (a value at a point) may run to the deadline.
-    wall_end = _DEADLINE.get() if seconds is None else _ATTEMPTS_END.get()
+    wall_end = _SEARCHES_END.get() if early else _DEADLINE.get()
     if limit <= 0 or time.monotonic() >= wall_end:
         return fallback
     try:

@@ -39,7 +39,7 @@ def _is_sum_of_switches(total: sympy.Expr) -> bool:
     three or more (or Σᵢ H(min of the others − aᵢ) for a min), each argument of the switch
     multiplied out as the rules write it."""
     terms = sympy.Add.make_args(total)
-    if len(terms) < 3 or not all(isinstance(t, sympy.Heaviside) for t in terms):
+    if len(terms) < 3 or not all(_half_at_zero(t) for t in terms):
         return False
     for extremum, sign in ((sympy.Max, 1), (sympy.Min, -1)):
         arguments = [_argument_and_others(t.args[0], extremum, sign, len(terms)) for t in terms]
@@ -51,6 +51,12 @@ def _is_sum_of_switches(total: sympy.Expr) -> bool:
         ):
             return True
     return False
+
+
+def _half_at_zero(term: sympy.Expr) -> bool:
+    """Whether ``term`` is H(u) with H(0) = 1/2, the lemma's switch (with H(0) = 0 or 1 two
+    tied switches sum to 0 or 2)."""
+    return isinstance(term, sympy.Heaviside) and term.args[1:] == (sympy.S.Half,)
 
 
 def _argument_and_others(gap: sympy.Expr, extremum, sign: int, count: int):

@@ -261,7 +261,7 @@ def test_the_module_computes_each_intermediate_once_and_backpropagates():
     σ saturates (the upstream ∂L/∂s = −y/s + … alone would be 0/0 there)."""
     d = derive.gradient(LOGISTIC, where=[r"s = \sigma(w x + b)"], wrt=["w", "b"])
     source = d.code()
-    assert "    s = _sigmoid(b + w*x)  # s = σ(b + w·x)" in source
+    assert "    s = _sigmoid(w*x + b)  # s = σ(b + w·x)" in source
     assert source.count("_sigmoid(") == 2  # the helper's definition, and one call
     module = d.compile()
     w = np.array([100.0, -100.0, 0.5])

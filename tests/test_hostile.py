@@ -54,7 +54,7 @@ def test_no_input_crashes(args):
 
 
 def _run(args, stdin=b"", timeout=60):
-    command = [sys.executable, "-c", "import cli; cli.main()", *args]
+    command = [sys.executable, "-c", "import cli; cli.run()", *args]
     return subprocess.run(command, input=stdin, capture_output=True, timeout=timeout, cwd=ROOT)
 
 
@@ -121,7 +121,7 @@ def _at_most_a_gigabyte():
     "args,status,shown", [c[1:] for c in ASTRONOMICAL], ids=[c[0] for c in ASTRONOMICAL]
 )
 def test_astronomical_numbers_are_not_built(args, status, shown):
-    command = [sys.executable, "-c", "import cli; cli.main()", *args]
+    command = [sys.executable, "-c", "import cli; cli.run()", *args]
     started = time.monotonic()
     result = subprocess.run(
         command, capture_output=True, timeout=60, cwd=ROOT, preexec_fn=_at_most_a_gigabyte

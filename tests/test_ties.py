@@ -13,6 +13,10 @@ from rules.ties import off_the_ties
 x, y, z, w = sympy.symbols("x y z w", real=True)
 
 
+def _switches(args):
+    return [max_switch(args, i) for i in range(len(args))]
+
+
 def _sum_of_switches(switch, args):
     return sympy.Add(*(switch(args, i) for i in range(len(args))))
 
@@ -48,8 +52,10 @@ def test_a_full_sum_of_switches_is_one_off_the_ties(switch, args):
         x / (min_switch((x, y, z), 0) + max_switch((x, y, z), 1) + max_switch((x, y, z), 2)),
         x / (sympy.Heaviside(x) + sympy.Heaviside(y) + sympy.Heaviside(z)),
         x * _sum_of_switches(max_switch, (x, y, z)),  # a sum that does not divide
+        x / sympy.Add(*(sympy.Heaviside(h.args[0], 0) for h in _switches((x, y, z)))),
+        x / sympy.Add(*(sympy.Heaviside(h.args[0], 1) for h in _switches((x, y, z)))),
     ],
-    ids=["two-of-three", "other-max", "mixed-min-max", "plain-steps", "multiplied"],
+    ids=["two-of-three", "other-max", "mixed-min-max", "plain-steps", "multiplied", "H0-0", "H0-1"],
 )
 def test_anything_else_is_left_alone(expr):
     assert off_the_ties(expr) == expr

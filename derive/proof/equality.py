@@ -75,7 +75,7 @@ def is_zero(expr: sympy.Expr, seconds: float) -> bool | None:
         return None
     if attempt(lambda: expr == 0 or bool(expr.is_zero), False, ends - cpu_seconds()):
         return True
-    return True if attempt(lambda: _shown_zero(expr), False, seconds) else None
+    return True if attempt(lambda: _shown_zero(expr), False, seconds, early=True) else None
 
 
 def larger_than(expr: sympy.Basic, nodes: int) -> bool:

@@ -78,7 +78,7 @@ class Prover:
         no reference to compare with), compared at points where ``domain`` is real."""
         if reference is None:
             return FAILED
-        claimed = off_the_ties(claimed)
+        claimed, reference = off_the_ties(claimed), off_the_ties(reference)
         if claimed == reference or is_zero(claimed - reference, self.budget.next_slice()):
             return PROVED
         if numerically_equal(claimed, reference, domain=domain):

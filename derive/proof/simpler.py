@@ -59,7 +59,7 @@ def presentable(result: sympy.Expr, budget: Budget) -> sympy.Expr:
         return termwise(result)
     if sympy.count_ops(result) <= SIMPLE or too_large_to_simplify(result):
         return result
-    simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice())
+    simpler = attempt(lambda: sympy.simplify(result), result, budget.next_slice(), early=True)
     return simpler if _better(simpler, result) else result
 
 

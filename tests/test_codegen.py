@@ -617,3 +617,11 @@ def test_steps_in_place_read_one_a_line_and_name_each_result():
     assert "u = np.exp(u, out=u)" in body
     assert "out=w" not in body and "out=x" not in body and "out=y" not in body
     assert "dL_db = np.negative(u, out=u)  # ∂L/∂b = −y/(exp(y·(b + w·x)) + 1)" in body
+
+
+@pytest.mark.parametrize(
+    "latex,said", [(r"\max(x, y, z)", True), (r"\min(x, y, 1, z)", True), (r"\max(x, y)", False)]
+)
+def test_the_docstring_says_how_a_tie_of_more_than_two_shares(latex, said):
+    source = derive.gradient(latex).code()
+    assert ("k tied arguments get 1/k of the gradient each" in source) is said

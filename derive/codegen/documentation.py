@@ -20,6 +20,10 @@ CONVENTION = (
     "Heaviside(0) = 1/2, so a tie in max(a, b) or min(a, b) splits the gradient equally;\n"
     "ReLU'(0) = 0."
 )
+TIES_OF_MORE = (
+    "In a max or min of three or more, the switches are divided by their sum, so\n"
+    "that k tied arguments get 1/k of the gradient each."
+)
 
 
 def longer_than(expr: sympy.Expr, nodes: int) -> bool:
@@ -58,6 +62,8 @@ def module_doc(d: Derivation, params: list[Parameter], loss_name: str) -> str:
     for p in params:
         lines.append(f"    {p.name.ljust(width)}  {p.meaning or p.latex}")
     lines += ["", CONVENTION]
+    if any(len(m.args) > 2 for m in d.expr.atoms(sympy.Max, sympy.Min)):
+        lines.append(TIES_OF_MORE)
     if arrays.has_arrays(d.expr):
         lines.append(arrays.LAYOUT)
     else:

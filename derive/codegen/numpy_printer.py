@@ -15,7 +15,7 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 
 from derive.codegen.stable import heaviside_form
-from derive.printing.functions import by_entry, positive_first
+from derive.printing.functions import by_entry
 from rules.neural import softplus
 from rules.nonsmooth import Heaviside
 
@@ -31,7 +31,7 @@ class NumPyCode(NumPyPrinter):
         calls) before the plain names and numbers: ``-w*x - b``, not ``-b - w*x``, so that
         the first operation makes an array which NumPy then reuses for the rest (it
         overwrites a temporary left operand in place)."""
-        terms = positive_first(super()._as_ordered_terms(expr, order=order))
+        terms = super()._as_ordered_terms(expr, order=order)
         return sorted(terms, key=lambda t: (t.could_extract_minus_sign(), _plain(t)))
 
     def _print(self, expr, **kwargs):

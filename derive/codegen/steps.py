@@ -304,18 +304,15 @@ class Steps:
             code = repr(float(other.expr))
         operation = OPERATIONS[ufunc]
         rebuilt = operation(other.expr, acc.expr) if reverse else operation(acc.expr, other.expr)
+        call = f"{ufunc}({code}, {b}" if reverse else f"{ufunc}({b}, {code}"
         if other.leaves <= acc.leaves:
-            self.into(b, f"{ufunc}({code}, {b}" if reverse else f"{ufunc}({b}, {code}", rebuilt)
+            self.into(b, call, rebuilt)
             return acc
         if other.expr.is_Symbol:  # into acc's array when the arguments' shapes let it
             self.writable(b)
-            step = (
-                f"np.{ufunc}({code}, {b}, out={b})"
-                if reverse
-                else f"np.{ufunc}({b}, {code}, out={b})"
-            )
             written = self.printer.doprint(rebuilt)
-            self.line(b, f"{step} if {code}.shape in ((), {b}.shape) else {written}", rebuilt, True)
+            check = f"if {code}.shape in ((), {b}.shape) else {written}"
+            self.line(b, f"np.{call}, out={b}) {check}", rebuilt, True)
             self.leaves[b] = acc.leaves | other.leaves
             return Value(acc.expr, acc.leaves | other.leaves, b)
         self.line(b, self.printer.doprint(rebuilt), rebuilt)  # a new array, of more shape

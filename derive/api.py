@@ -192,7 +192,9 @@ def parse_loss(
     """Read ``latex`` into a ``Loss`` (see ``derive.read.parse_loss``); the other sides of an
     ``=`` chain (``L = A = B``) are proved equal to the loss, which a note says, or refused
     when they differ: a chain whose sides differ is a typo in the notes."""
-    loss = read_loss(latex, tuple(functions), log_base, tuple(where), shapes)
+    # Watched: SymPy evaluates as it builds, and building H(e^{p(w)} − Δ) with p a large
+    # polynomial, say, takes it many seconds between two of the reader's steps.
+    loss = watched(lambda: read_loss(latex, tuple(functions), log_base, tuple(where), shapes))
     if not loss.restated:
         return loss
     prover = Prover(Budget())

@@ -148,6 +148,16 @@ def test_the_deadline_holds_in_a_worker_thread():
         assert pool.submit(derivation).result() < 6  # 2 s, and the slack of a loaded machine
 
 
+def test_the_deadline_holds_while_the_loss_is_read():
+    """SymPy evaluates as it builds: H(e^{(‖10w − x‖²)^{10}} − Δ) took it 14 s in one step of
+    the reader, which ran past its deadline (found by bench/fuzz.py under load)."""
+    slow = r"\mathbf{1}[\exp((\|10 \mathbf{w} - \mathbf{x}\|^2)^{10}) > \Delta]"
+    started = time.monotonic()
+    with pytest.raises(derive.DeriveError, match="gave up"):
+        derive.gradient(slow, timeout=1)
+    assert time.monotonic() - started < 5  # 1 s, and the slack of a loaded machine
+
+
 def test_a_large_sum_is_coded_or_refused_within_the_time():
     residuals = " + ".join(f"(w x_{{{i}}} - y_{{{i}}})^2" for i in range(20))
     started = time.monotonic()

@@ -212,7 +212,7 @@ def refuse_name_used_twice(expr: sympy.Expr, source: str) -> None:
     """Refuse a name that is both an array (x in xᵢ) and a number (x alone) in one loss: the
     two cannot be told apart, and a reading of one would be a misreading of the other."""
     bases = expr.atoms(sympy.IndexedBase)
-    alone = expr.xreplace({b: sympy.Dummy() for b in bases}).free_symbols
+    alone = set(_symbols_outside_arrays(expr)) & expr.free_symbols  # not a sum's index
     for base in sorted(bases, key=str):
         if base.label in alone:
             raise ParseError(
@@ -221,3 +221,14 @@ def refuse_name_used_twice(expr: sympy.Expr, source: str) -> None:
                 source,
                 0,
             )
+
+
+def _symbols_outside_arrays(expr: sympy.Basic):
+    """The symbols of ``expr`` other than the labels of its arrays (x alone, not the x of
+    xᵢ), found without rebuilding ``expr``: building again evaluates again, which for
+    H(e^{p(w)} − Δ) with p a large polynomial costs SymPy seconds."""
+    if isinstance(expr, sympy.Symbol):
+        yield expr
+    elif not isinstance(expr, sympy.IndexedBase):
+        for arg in expr.args:
+            yield from _symbols_outside_arrays(arg)

@@ -19,7 +19,7 @@ from sympy.core.function import AppliedUndef
 
 from derive import deadline
 from derive.api import Derivation, derivation_of, parse_loss
-from derive.deadline import attempt
+from derive.deadline import attempt, watched
 from derive.engine import Differentiator
 from derive.errors import DeriveError, ParseError
 from derive.guard import guarded
@@ -118,7 +118,7 @@ def check(
     options = {"log_base": log_base, "where": where}
     derivation = derivation_of(loss, [wrt], None, options, differentiator)
     try:
-        claimed = parse_claim(claim, loss, log_base, shapes)
+        claimed = watched(lambda: parse_claim(claim, loss, log_base, shapes))
     except ParseError as error:
         raise ParseError(f"in the claim: {error.message}", error.source, error.column,
                          error.length) from None  # fmt: skip
@@ -318,13 +318,27 @@ def _differs(claimed, derivative, point):
     return (a, b) if attempt(differ, False) else None
 
 
+def _simplest_points(count: int):
+    """Tuples of ``count`` values from SMALL, the simplest first: fewer values that are not
+    0, then smaller ones (1 before −1 before 2 …), so that a counterexample shows as few
+    nonzero values as it can (X₁₁ = 1, y₁ = 1, the rest 0) and is found among the first
+    hundred points rather than after thousands."""
+    zero, others = SMALL[0], SMALL[1:]
+    for nonzero in range(count + 1):
+        for values in itertools.product(others, repeat=nonzero):
+            for places in itertools.combinations(range(count), nonzero):
+                point = [zero] * count
+                for place, value in zip(places, values, strict=True):
+                    point[place] = value
+                yield tuple(point)
+
+
 def _counterexample(failing: list[Region], claimed, derivative) -> Counterexample | None:
     """A point in a failing region where claim and derivative differ: small integers first
     (m_x(w) = 0, m_x'(w) = 1, t = 1), then random points."""
     for region in failing:
         unknowns = _unknowns(claimed, derivative, region.where)
-        candidates = itertools.product(SMALL, repeat=len(unknowns))
-        for values in itertools.islice(candidates, 20000):
+        for values in itertools.islice(_simplest_points(len(unknowns)), 20000):
             deadline.check()
             point = dict(zip(unknowns, values, strict=True))
             if _holds_at(region.where, point):

@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 
 import sympy
+from sympy.concrete.delta import _has_simple_delta, deltasummation
 from sympy.core.function import AppliedUndef
 
 from derive.deadline import attempt, cpu_seconds, watched
@@ -30,12 +31,28 @@ def reference_derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
     jumps, where both are 0: so they are dropped."""
     derivative = _linear_diff(elementary_form(expr), var)
     if isinstance(var, sympy.Indexed):  # by an element wₖ: SymPy's Kronecker deltas summed
-        derivative = within_bounds(derivative.doit())
+        derivative = within_bounds(deltas_summed(derivative))
     jumps = {
         d for d in derivative.atoms(sympy.DiracDelta, sympy.Derivative)
         if isinstance(d, sympy.DiracDelta) or isinstance(d.expr, (sympy.sign, sympy.Heaviside))
     }  # fmt: skip
     return derivative.xreplace({d: sympy.S.Zero for d in jumps}) if jumps else derivative
+
+
+def deltas_summed(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with each sum over a Kronecker delta of its index worked out (Σⱼ δⱼₖ xᵢⱼ is
+    xᵢₖ where 1 ≤ k ≤ d), every other sum left as it is: SymPy's ``doit`` also looks for a
+    closed form of each sum (hypersimp, solve), seconds for Σᵢ (Σⱼ wⱼ xᵢⱼ − yᵢ) xᵢₖ."""
+
+    def summed(total: sympy.Sum) -> sympy.Expr:
+        summand, limits = total.function, list(total.limits)
+        while limits and summand.has(sympy.KroneckerDelta):
+            if not _has_simple_delta(summand, limits[0][0]):
+                return sympy.Sum(summand, *limits).doit()  # another index's delta: SymPy's
+            summand = deltasummation(summand, limits.pop(0))
+        return sympy.Sum(summand, *limits) if limits else summand
+
+    return expr.replace(lambda e: isinstance(e, sympy.Sum), summed)
 
 
 def _linear_diff(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:

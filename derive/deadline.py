@@ -33,10 +33,10 @@ _DEADLINE: ContextVar[float] = ContextVar("derive_deadline", default=math.inf)
 # wall clock: a quarter of the request's time before its deadline, so that on a loaded
 # machine, where their slices of CPU time take longer, the request still finishes with what
 # they found (a step checked rather than proved) instead of giving up.
-_SEARCHES_END: ContextVar[float] = ContextVar("derive_attempts_end", default=math.inf)
+_SEARCHES_END: ContextVar[float] = ContextVar("derive_searches_end", default=math.inf)
 # The enclosing attempt's end: (this thread's CPU time, the wall clock).
 _ATTEMPT_END: ContextVar[tuple] = ContextVar("derive_attempt_end", default=(math.inf, math.inf))
-RESERVE = 0.25  # of a request's time, kept for the work after the attempts
+RESERVE = 0.25  # of a request's time, kept for the work after the searches
 
 
 def cpu_seconds() -> float:
@@ -82,11 +82,11 @@ def within(seconds: float):
     now = time.monotonic()
     end = min(_DEADLINE.get(), now + seconds)
     token = _DEADLINE.set(end)
-    attempts = _SEARCHES_END.set(min(_SEARCHES_END.get(), now + (1 - RESERVE) * seconds))
+    searches = _SEARCHES_END.set(min(_SEARCHES_END.get(), now + (1 - RESERVE) * seconds))
     try:
         yield
     finally:
-        _SEARCHES_END.reset(attempts)
+        _SEARCHES_END.reset(searches)
         _DEADLINE.reset(token)
 
 

@@ -211,6 +211,8 @@ def _many_tied(item: FoundKink, condition, solution, region, result, tied: list[
         note += "; the formula's value there is not one of them"
     entry = entry_for(source)
     sentence = entry.convention if entry is not None and entry.convention else DEFAULT_CONVENTION
+    if len(tied) < 3:  # the value given is where just these two tie: at x = y = z it is 1/3
+        sentence += "; where k ≥ 3 arguments tie, 1/k to each"
     return Kink(condition, source, "kink", (low, high), convention, note=note,
                 convention_text=sentence)  # fmt: skip
 

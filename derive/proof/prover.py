@@ -132,11 +132,12 @@ class Prover:
         reference = self.reference(found.template, step.var)
         if reference is None:
             return None
-        if off_the_ties(found.rewrite) != reference:
+        rewrite = off_the_ties(found.rewrite)
+        if rewrite != reference:
             if found.holds_with_parts(reference):
                 return parts  # this instance holds (not remembered: it is these parts')
             if known is None:  # SymPy tries each identity once
-                gap = off_the_ties(found.rewrite) - reference
+                gap = rewrite - reference
                 known = bool(is_zero(gap, self.budget.next_slice()))
                 self.identities[key] = known
             if not known:

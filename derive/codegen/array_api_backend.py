@@ -269,6 +269,7 @@ def _head(plan: plans.Plan, printer: ArrayAPICode) -> list[str]:
         *imports,
         *([""] if imports else []),
         "import array_api_compat",
+        "import array_api_compat.numpy  # NumPy's namespace, for numbers alone",
         "",
     ]
     lines += listing("PARAMETERS = (", [repr(p.name) for p in plan.params],

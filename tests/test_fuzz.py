@@ -212,3 +212,23 @@ def test_the_fuzzer_never_loads_the_code_it_leaves_out_of_its_fingerprint():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "edited,kept",
+    [
+        ('def f(x):\n    """Twice x, corrected."""\n    return 2 * x\n', True),
+        ('def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n', True),
+        ('def f(x):\n    """Twice x."""\n    return x + x\n', False),
+        ('def f(x):\n    """Twice x."""\n    return 2 * x\n\n\nLIMIT = 3\n', False),
+    ],
+    ids=["docstring", "comment", "statement", "new-name"],
+)
+def test_a_campaign_outlives_a_corrected_docstring_but_not_a_change_in_code(tmp_path, edited, kept):
+    from bench.fuzz import _code_of
+
+    module = tmp_path / "module.py"
+    module.write_text('def f(x):\n    """Twice x."""\n    return 2 * x\n', encoding="utf-8")
+    before = _code_of(module)
+    module.write_text(edited, encoding="utf-8")
+    assert (_code_of(module) == before) is kept

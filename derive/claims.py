@@ -319,18 +319,24 @@ def _differs(claimed, derivative, point):
 
 
 def _simplest_points(count: int):
-    """Tuples of ``count`` values from SMALL, the simplest first: fewer values that are not
-    0, then smaller ones (1 before −1 before 2 …), so that a counterexample shows as few
-    nonzero values as it can (X₁₁ = 1, y₁ = 1, the rest 0) and is found among the first
-    hundred points rather than after thousands."""
-    zero, others = SMALL[0], SMALL[1:]
-    for nonzero in range(count + 1):
-        for values in itertools.product(others, repeat=nonzero):
-            for places in itertools.combinations(range(count), nonzero):
-                point = [zero] * count
-                for place, value in zip(places, values, strict=True):
-                    point[place] = value
-                yield tuple(point)
+    """Tuples of ``count`` values from SMALL, the simplest first: all 0, then those made of
+    0 and 1, then of 0, 1 and −1, and so on through SMALL; at each stage those with fewer
+    values other than 0 first. A counterexample then shows as few nonzero, small values as
+    it can (X₁₁ = 1, y₁ = 1, the rest 0) and is found among the first hundred points rather
+    than after thousands; a point with every value nonzero (all 1) comes early too."""
+    zero = SMALL[0]
+    yield (zero,) * count
+    for height in range(1, len(SMALL)):  # the points that use SMALL[height], and none after
+        allowed, newest = SMALL[1 : height + 1], SMALL[height]
+        for nonzero in range(1, count + 1):
+            for values in itertools.product(allowed, repeat=nonzero):
+                if newest not in values:
+                    continue  # a point of an earlier stage
+                for places in itertools.combinations(range(count), nonzero):
+                    point = [zero] * count
+                    for place, value in zip(places, values, strict=True):
+                        point[place] = value
+                    yield tuple(point)
 
 
 def _counterexample(failing: list[Region], claimed, derivative) -> Counterexample | None:

@@ -56,7 +56,10 @@ def _arrays(*args):
     alone), and every argument as an array of it: of the arrays' floating dtype (float32
     stays float32), else float64, on the first array's device."""
     arrays = [a for a in args if not isinstance(a, (int, float))]
-    xp = array_api_compat.array_namespace(*arrays) if arrays else array_api_compat.numpy
+    if arrays:
+        xp = array_api_compat.array_namespace(*arrays)
+    else:  # numbers alone: NumPy's, imported only here (torch tensors need no NumPy)
+        import array_api_compat.numpy as xp
     floating = [a.dtype for a in arrays if xp.isdtype(a.dtype, "real floating")]
     dtype = xp.result_type(*floating) if floating else xp.float64
     device = array_api_compat.device(arrays[0]) if arrays else None
@@ -269,7 +272,6 @@ def _head(plan: plans.Plan, printer: ArrayAPICode) -> list[str]:
         *imports,
         *([""] if imports else []),
         "import array_api_compat",
-        "import array_api_compat.numpy  # NumPy's namespace, for numbers alone",
         "",
     ]
     lines += listing("PARAMETERS = (", [repr(p.name) for p in plan.params],

@@ -41,8 +41,10 @@ def reference_derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
 
 def deltas_summed(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with each sum over a Kronecker delta of its index worked out (Σⱼ δⱼₖ xᵢⱼ is
-    xᵢₖ where 1 ≤ k ≤ d), every other sum left as it is: SymPy's ``doit`` also looks for a
-    closed form of each sum (hypersimp, solve), seconds for Σᵢ (Σⱼ wⱼ xᵢⱼ − yᵢ) xᵢₖ."""
+    xᵢₖ where 1 ≤ k ≤ d), a sum with no delta left as it is: SymPy's ``doit`` looks for a
+    closed form of every sum (hypersimp, solve), seconds for Σᵢ (Σⱼ wⱼ xᵢⱼ − yᵢ) xᵢₖ. (The
+    terms of a delta's sum without the delta, and a delta of another index than the
+    innermost, are SymPy's to work out: equal values, perhaps in a closed form.)"""
 
     def summed(total: sympy.Sum) -> sympy.Expr:
         summand, limits = total.function, list(total.limits)

@@ -202,8 +202,9 @@ def _at_the_top(source, pair, solution) -> sympy.Basic:
 def _many_tied(item: FoundKink, condition, solution, region, result, tied: list[int]) -> Kink:
     """A kink of a max (min) of three or more arguments, where those of ``tied`` equal it:
     the subgradients are the convex combinations of their derivatives, from the least to
-    the largest (each one's switch set to 1 and the others' to 0). The formula halves at
-    each tie of two, which is not a subgradient when more than two tie: the note says so."""
+    the largest (each one's switch set to 1 and the others' to 0). The formula gives each of
+    k tied arguments 1/k of the gradient (ΣHᵢaᵢ′/ΣHᵢ with H(0) = 1/2): a subgradient, the
+    tied slopes' mean; the note says how many tie where more than two do."""
     source = item.source
     low, high, convention = _hull(source, result, solution, region, tuple(tied))
     note = f"{len(tied)} arguments tie here" if len(tied) > 2 else ""

@@ -212,7 +212,7 @@ def refuse_name_used_twice(expr: sympy.Expr, source: str) -> None:
     """Refuse a name that is both an array (x in xᵢ) and a number (x alone) in one loss: the
     two cannot be told apart, and a reading of one would be a misreading of the other."""
     bases = expr.atoms(sympy.IndexedBase)
-    alone = set(_symbols_outside_arrays(expr)) & expr.free_symbols  # not a sum's index
+    alone = set(_symbols_outside_arrays(expr))
     for base in sorted(bases, key=str):
         if base.label in alone:
             raise ParseError(
@@ -223,12 +223,14 @@ def refuse_name_used_twice(expr: sympy.Expr, source: str) -> None:
             )
 
 
-def _symbols_outside_arrays(expr: sympy.Basic):
-    """The symbols of ``expr`` other than the labels of its arrays (x alone, not the x of
-    xᵢ), found without rebuilding ``expr``: building again evaluates again, which for
-    H(e^{p(w)} − Δ) with p a large polynomial costs SymPy seconds."""
+def _symbols_outside_arrays(expr: sympy.Basic, bound: frozenset = frozenset()):
+    """The free symbols of ``expr`` other than the labels of its arrays (x alone, not the x
+    of xᵢ; not a sum's index), found without rebuilding ``expr``: building again evaluates
+    again, which for H(e^{p(w)} − Δ) with p a large polynomial costs SymPy seconds."""
     if isinstance(expr, sympy.Symbol):
-        yield expr
+        if expr not in bound:
+            yield expr
     elif not isinstance(expr, sympy.IndexedBase):
+        inner = bound | frozenset(getattr(expr, "bound_symbols", ()))
         for arg in expr.args:
-            yield from _symbols_outside_arrays(arg)
+            yield from _symbols_outside_arrays(arg, inner)

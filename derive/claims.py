@@ -340,8 +340,9 @@ def _simplest_points(count: int):
 
 
 def _counterexample(failing: list[Region], claimed, derivative) -> Counterexample | None:
-    """A point in a failing region where claim and derivative differ: small integers first
-    (m_x(w) = 0, m_x'(w) = 1, t = 1), then random points."""
+    """A point in a failing region where claim and derivative differ: the simplest points of
+    small values first (``_simplest_points``: m_x(w) = 0, m_x'(w) = 1, t = 1), then random
+    points."""
     for region in failing:
         unknowns = _unknowns(claimed, derivative, region.where)
         for values in itertools.islice(_simplest_points(len(unknowns)), 20000):
